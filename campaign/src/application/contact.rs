@@ -1,0 +1,231 @@
+//! The applicant's name and how to reach them.
+
+use std::fmt;
+
+use super::problem::Problem;
+
+/// A person's full name as on their identity document, in any script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullName(String);
+
+impl FullName {
+    /// The most characters a name may have (MyKad prints up to about 80; passports fewer).
+    pub const MAX_CHARS: usize = 150;
+
+    /// Punctuation that real Malaysian names use: `Ahmad bin Ali @ Abu`,
+    /// `Muthu a/l Rajan`, `Nur 'Ain`, `Tan Ah-Kow`, `Mohd. Hafiz`.
+    pub const PUNCTUATION: &'static str = "@/'-.,()";
+
+    /// Trims, folds runs of white space into one space, and checks the characters.
+    ///
+    /// Letters of any script (with their combining marks) are welcome;
+    /// control characters, digits and ASCII symbols outside
+    /// [`FullName::PUNCTUATION`] are not, since they only get into a name by
+    /// mistake (a phone number in the wrong box, a stray keystroke).
+    pub fn parse(text: &str) -> Result<FullName, Problem> {
+        if let Some(found) = text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            return Err(Problem::NameCharacter { found });
+        }
+        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if folded.is_empty() {
+            return Err(Problem::NameMissing);
+        }
+        if let Some(found) = folded.chars().find(|c| !Self::allowed(*c)) {
+            return Err(Problem::NameCharacter { found });
+        }
+        if folded.chars().count() > Self::MAX_CHARS {
+            return Err(Problem::NameTooLong { max: Self::MAX_CHARS });
+        }
+        if !folded.chars().any(char::is_alphabetic) {
+            return Err(Problem::NameNoLetter);
+        }
+        Ok(FullName(folded))
+    }
+
+    fn allowed(c: char) -> bool {
+        if c.is_ascii() {
+            c.is_ascii_alphabetic() || c == ' ' || Self::PUNCTUATION.contains(c)
+        } else {
+            !c.is_control() && !c.is_numeric()
+        }
+    }
+
+    /// The name as stored and printed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FullName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A Malaysian mobile number, held in E.164 form (`+60123456789`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MobilePhone(String);
+
+impl MobilePhone {
+    /// Accepts the common spellings: `012-345 6789`, `+60 12-345 6789`,
+    /// `60123456789`, `(012) 3456789`. Mobile numbers are `01x` followed by
+    /// 7 or 8 digits.
+    pub fn parse(text: &str) -> Result<MobilePhone, Problem> {
+        let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+        if compact.is_empty() {
+            return Err(Problem::PhoneMissing);
+        }
+        let national = match compact.strip_prefix('+') {
+            Some(rest) => rest.strip_prefix("60").map(|r| format!("0{r}")).ok_or(Problem::PhoneShape)?,
+            None if compact.starts_with("60") => format!("0{}", &compact[2..]),
+            None => compact,
+        };
+        let digits_ok = national.bytes().all(|b| b.is_ascii_digit());
+        let shape_ok = national.starts_with("01") && (10..=11).contains(&national.len());
+        if !(digits_ok && shape_ok) {
+            return Err(Problem::PhoneShape);
+        }
+        Ok(MobilePhone(format!("+60{}", &national[1..])))
+    }
+
+    /// E.164, for SMS gateways: `+60123456789`.
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// As Malaysians write it: `012-345 6789` or `011-2345 6789`.
+    pub fn national(&self) -> String {
+        let local = format!("0{}", &self.0[3..]);
+        let (prefix, rest) = local.split_at(3);
+        let (a, b) = rest.split_at(rest.len() - 4);
+        format!("{prefix}-{a} {b}")
+    }
+}
+
+/// An email address, checked for shape only (delivery is the gateway's job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// The longest address SMTP allows.
+    pub const MAX_LEN: usize = 254;
+
+    /// `None` for an empty field: email is optional.
+    pub fn parse_optional(text: &str) -> Result<Option<Email>, Problem> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let ok = text.len() <= Self::MAX_LEN
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+            && match text.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && local.len() <= 64
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && domain
+                            .split('.')
+                            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+                }
+                None => false,
+            };
+        if ok { Ok(Some(Email(text.to_owned()))) } else { Err(Problem::EmailShape) }
+    }
+
+    /// The address as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malaysian_names_are_accepted_as_written() {
+        for name in [
+            "Ahmad bin Ali @ Abu",
+            "Muthu a/l Rajan",
+            "Siti Nur'Ain binti Mohd. Hafiz",
+            "Tan Ah-Kow",
+            "陈大文",
+            "முத்து ராஜன்",
+            "Nguyễn Văn An",
+            "محمد",
+        ] {
+            assert_eq!(FullName::parse(name).map(|n| n.0), Ok(name.to_owned()), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_white_space_folded() {
+        assert_eq!(FullName::parse("  Lim   Mei\u{a0}Ling \n").map(|n| n.0), Ok("Lim Mei Ling".to_owned()));
+    }
+
+    #[test]
+    fn names_reject_what_does_not_belong() {
+        assert_eq!(FullName::parse("   "), Err(Problem::NameMissing));
+        assert_eq!(FullName::parse("Ali\u{7}"), Err(Problem::NameCharacter { found: '\u{7}' }));
+        assert_eq!(FullName::parse("Ali 0123456789"), Err(Problem::NameCharacter { found: '0' }));
+        assert_eq!(FullName::parse("=HYPERLINK(\"x\")"), Err(Problem::NameCharacter { found: '=' }));
+        assert_eq!(FullName::parse("<script>"), Err(Problem::NameCharacter { found: '<' }));
+        assert_eq!(FullName::parse("@ / -"), Err(Problem::NameNoLetter));
+        assert_eq!(FullName::parse(&"a".repeat(151)), Err(Problem::NameTooLong { max: 150 }));
+        assert!(FullName::parse(&"陈".repeat(150)).is_ok(), "the limit counts characters, not bytes");
+    }
+
+    #[test]
+    fn phones_normalise_to_e164() {
+        for spelling in
+            ["012-345 6789", "+60 12 345 6789", "60123456789", "(012) 3456789", "+60-12-3456789", "012.345.6789"]
+        {
+            assert_eq!(MobilePhone::parse(spelling).map(|p| p.0), Ok("+60123456789".to_owned()), "{spelling}");
+        }
+        assert_eq!(MobilePhone::parse("011-2345 6789").map(|p| p.0), Ok("+601123456789".to_owned()));
+    }
+
+    #[test]
+    fn phones_print_the_local_way() {
+        assert_eq!(MobilePhone::parse("+60123456789").map(|p| p.national()), Ok("012-345 6789".to_owned()));
+        assert_eq!(MobilePhone::parse("01123456789").map(|p| p.national()), Ok("011-2345 6789".to_owned()));
+    }
+
+    #[test]
+    fn phones_that_are_not_malaysian_mobiles_are_rejected() {
+        assert_eq!(MobilePhone::parse(" "), Err(Problem::PhoneMissing));
+        for bad in [
+            "03-1234 5678",
+            "+65 9123 4567",
+            "012345678",
+            "0123456789012",
+            "012-345 678x",
+            "+6O123456789",
+            "++60123456789",
+        ] {
+            assert_eq!(MobilePhone::parse(bad), Err(Problem::PhoneShape), "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_is_optional_and_checked_for_shape() {
+        assert_eq!(Email::parse_optional("  "), Ok(None));
+        assert_eq!(
+            Email::parse_optional(" siti@example.my ").map(|e| e.map(|e| e.0)),
+            Ok(Some("siti@example.my".to_owned()))
+        );
+        for bad in [
+            "siti",
+            "siti@",
+            "@example.my",
+            "siti@example",
+            "siti@@example.my",
+            "siti @example.my",
+            "a@b..my",
+            "a@-b.my",
+        ] {
+            assert_eq!(Email::parse_optional(bad), Err(Problem::EmailShape), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The campaign model shared by `site-gen`, `intake` and `allocator`.
+//!
+//! Everything here is pure: no HTTP, no SQL, no HTML, and no wall clock.
+//! Callers pass the current instant in wherever it matters, so the same
+//! rules give the same answer in a test, in intake and in the allocator.
+//!
+//! - [`catalogue`]: loading and checking the campaign files in `data/`.
+//! - [`calendar`]: the campaign's weeks, days, time windows and registration window.
+//! - [`centre`]: vaccination centres and their capacity.
+//! - [`application`]: turning a submitted form into a valid [`application::Application`].
+//! - [`messages`]: every user-facing text, in English and Bahasa Melayu.
+
+pub mod application;
+pub mod calendar;
+pub mod catalogue;
+pub mod centre;
+pub mod dates;
+pub mod lang;
+pub mod messages;
+
+pub use application::{Application, FieldError, FieldErrors, RawApplication};
+pub use calendar::{Campaign, CampaignWeek, RegistrationStatus, TimeWindow};
+pub use catalogue::{Catalogue, LoadError};
+pub use centre::{Centre, CentreId, State};
+pub use lang::Lang;
+pub use messages::Messages;

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Generate the synthetic sample catalogue in data/ (centres.csv, closures.csv).
+
+The output is committed; run this again only to change the sample on purpose.
+It is deterministic (fixed seed), so a re-run without edits changes nothing.
+
+    python3 scripts/gen-sample-data.py [--out data] [--centres 540]
+
+Every centre, address and capacity here is invented. Districts and state
+weekends follow real Malaysian geography so the sample behaves like the
+real thing: Kedah, Kelantan and Terengganu rest on Friday and Saturday,
+the others on Saturday and Sunday, and many vaccination centres open daily.
+"""
+
+import argparse
+import csv
+import os
+import random
+
+SEED = 20210526
+
+# state name, id prefix, weekend, districts (with a town per district), share of centres
+STATES = [
+    ("Johor", "JHR", "Sat;Sun", ["Johor Bahru", "Batu Pahat", "Kluang", "Kulai", "Muar",
+                                  "Kota Tinggi", "Segamat", "Pontian", "Mersing",
+                                  "Tangkak"], 11),
+    ("Kedah", "KDH", "Fri;Sat", ["Kota Setar", "Kuala Muda", "Kulim", "Kubang Pasu", "Baling",
+                                  "Langkawi", "Yan", "Pendang", "Padang Terap", "Sik"], 6),
+    ("Kelantan", "KTN", "Fri;Sat", ["Kota Bharu", "Pasir Mas", "Tumpat", "Tanah Merah",
+                                     "Machang", "Kuala Krai", "Gua Musang", "Bachok",
+                                     "Pasir Puteh", "Jeli"], 6),
+    ("Melaka", "MLK", "Sat;Sun", ["Melaka Tengah", "Alor Gajah", "Jasin"], 3),
+    ("Negeri Sembilan", "NSN", "Sat;Sun", ["Seremban", "Port Dickson", "Jempol", "Tampin",
+                                            "Kuala Pilah", "Rembau", "Jelebu"], 4),
+    ("Pahang", "PHG", "Sat;Sun", ["Kuantan", "Temerloh", "Bentong", "Maran", "Rompin",
+                                   "Pekan", "Jerantut", "Raub", "Lipis", "Cameron Highlands",
+                                   "Bera"], 6),
+    ("Perak", "PRK", "Sat;Sun", ["Kinta", "Larut, Matang dan Selama", "Manjung", "Hilir Perak",
+                                  "Kerian", "Batang Padang", "Kuala Kangsar", "Perak Tengah",
+                                  "Hulu Perak", "Kampar", "Muallim", "Bagan Datuk"], 9),
+    ("Perlis", "PLS", "Sat;Sun", ["Kangar", "Arau", "Padang Besar"], 1),
+    ("Pulau Pinang", "PNG", "Sat;Sun", ["Timur Laut", "Barat Daya", "Seberang Perai Utara",
+                                         "Seberang Perai Tengah", "Seberang Perai Selatan"], 6),
+    ("Sabah", "SBH", "Sat;Sun", ["Kota Kinabalu", "Sandakan", "Tawau", "Penampang", "Lahad Datu",
+                                  "Keningau", "Semporna", "Papar", "Kudat", "Beaufort", "Ranau",
+                                  "Kota Belud", "Tuaran", "Kinabatangan"], 9),
+    ("Sarawak", "SWK", "Sat;Sun", ["Kuching", "Miri", "Sibu", "Bintulu", "Serian", "Samarahan",
+                                    "Sri Aman", "Kapit", "Mukah", "Limbang", "Betong", "Sarikei"],
+     10),
+    ("Selangor", "SGR", "Sat;Sun", ["Petaling", "Hulu Langat", "Klang", "Gombak", "Sepang",
+                                     "Kuala Langat", "Hulu Selangor", "Kuala Selangor",
+                                     "Sabak Bernam"], 17),
+    ("Terengganu", "TRG", "Fri;Sat", ["Kuala Terengganu", "Kemaman", "Dungun", "Besut",
+                                       "Marang", "Hulu Terengganu", "Setiu", "Kuala Nerus"], 4),
+    ("W.P. Kuala Lumpur", "KUL", "Sat;Sun", ["Kepong", "Batu", "Wangsa Maju", "Segambut",
+                                              "Setiawangsa", "Titiwangsa", "Bukit Bintang",
+                                              "Lembah Pantai", "Seputeh", "Cheras",
+                                              "Bandar Tun Razak"], 7),
+    ("W.P. Labuan", "LBN", "Sat;Sun", ["Labuan"], 1),
+    ("W.P. Putrajaya", "PJY", "Sat;Sun", ["Putrajaya"], 1),
+]
+
+VENUES = [
+    ("Klinik Kesihatan {town}", 100, 400),
+    ("Hospital {town}", 300, 1200),
+    ("Dewan Orang Ramai {town}", 150, 600),
+    ("Dewan Serbaguna Majlis Perbandaran {town}", 200, 900),
+    ("Stadium Tertutup {town}", 800, 3000),
+    ("Pusat Konvensyen {town}", 1000, 3000),
+    ("Kolej Komuniti {town}", 150, 500),
+    ("Dewan Sekolah Menengah Kebangsaan {town}", 100, 400),
+    ("Pusat Pemberian Vaksin Integrasi Kompleks Sukan dan Rekreasi Komuniti {town}", 500, 2500),
+    ("Masjid Jamek {town} (Dewan Serbaguna)", 100, 300),
+]
+
+STREETS = ["Jalan Hospital", "Jalan Besar", "Jalan Dato' Onn", "Jalan Sultan Ismail",
+           "Jalan Tun Razak", "Jalan Merdeka", "Persiaran Dewan", "Jalan Stadium",
+           "Jalan Kampung Baru", "Lorong Klinik", "Jalan Masjid", "Jalan Sekolah",
+           "Jalan Pasar", "Jalan Kolej", "Persiaran Sukan"]
+
+# A dated closure for everyone (Chinese New Year falls inside the sample campaign),
+# and a few one-off centre closures picked below.
+NATIONAL_CLOSURES = [
+    ("2028-01-26", "Tahun Baru Cina / Chinese New Year"),
+    ("2028-01-27", "Tahun Baru Cina (hari kedua) / Chinese New Year (second day)"),
+]
+CAMPAIGN_DATES = [f"2028-01-{d:02d}" for d in range(10, 31)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="data")
+    parser.add_argument("--centres", type=int, default=540)
+    args = parser.parse_args()
+    rng = random.Random(SEED)
+    total_share = sum(s[4] for s in STATES)
+
+    centres = []
+    for state, prefix, weekend, districts, share in STATES:
+        count = max(3, round(args.centres * share / total_share))
+        for n in range(1, count + 1):
+            district = districts[(n - 1) % len(districts)]
+            venue, lo, hi = rng.choice(VENUES)
+            town = district if rng.random() < 0.6 else f"{district} {rng.choice(['Utara', 'Selatan', 'Jaya', 'Baru', 'Lama'])}"
+            name = venue.format(town=town)
+            capacity = rng.randrange(lo, hi + 1, 10)
+            # Roughly half the centres open every day; the rest rest on the
+            # state's weekend or on its second day only.
+            roll = rng.random()
+            closed = "" if roll < 0.5 else (weekend if roll < 0.85 else weekend.split(";")[1])
+            postcode = rng.randrange(10000, 99999)
+            address = f"{rng.randrange(1, 250)}, {rng.choice(STREETS)}, {postcode} {town}, {state}"
+            centres.append((f"{prefix}-{n:04d}", state, district, name, address, capacity, closed))
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "centres.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["id", "state", "district", "name", "address", "daily_capacity", "closed_weekdays"])
+        w.writerows(centres)
+
+    closures = [("*", d, reason) for d, reason in NATIONAL_CLOSURES]
+    for centre in rng.sample(centres, 12):
+        date = rng.choice(CAMPAIGN_DATES)
+        if date not in dict(NATIONAL_CLOSURES):
+            closures.append((centre[0], date, rng.choice(
+                ["Penyelenggaraan dewan / Hall maintenance", "Banjir / Flooding",
+                 "Acara rasmi / Official event"])))
+    closures.sort(key=lambda c: (c[1], c[0]))
+    with open(os.path.join(args.out, "closures.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["centre_id", "date", "reason"])
+        w.writerows(closures)
+    print(f"wrote {len(centres)} centres and {len(closures)} closures to {args.out}/")
+
+
+if __name__ == "__main__":
+    main()
