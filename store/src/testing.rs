@@ -1,0 +1,85 @@
+//! Helpers for the test suites of the crates that store applications.
+//!
+//! SQLite tests always run, each on a fresh file. Postgres tests run when
+//! `TEMUJANJI_TEST_POSTGRES_URL` is set, each in a fresh schema; if the URL is
+//! set and the server cannot be reached they fail rather than skip, so CI
+//! never passes by testing less.
+
+use crate::{ConnectOptions, Store};
+
+/// The variable naming the Postgres server the tests may use.
+pub const POSTGRES_URL_VAR: &str = "TEMUJANJI_TEST_POSTGRES_URL";
+
+/// The backends a test can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file in a temporary folder.
+    Sqlite,
+    /// A fresh schema on the server named by [`POSTGRES_URL_VAR`].
+    Postgres,
+}
+
+/// A migrated, empty store for one test, and what to keep alive while it is used.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// Connection options (URL and schema) to open it again, e.g. from a server under test.
+    pub options: ConnectOptions,
+    /// The store, migrated.
+    pub store: Store,
+    /// Keeps the SQLite file's folder until the test ends.
+    pub _dir: Option<tempfile::TempDir>,
+}
+
+/// The Postgres URL for tests, or `None` (with a notice) when unset.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("note: {POSTGRES_URL_VAR} is unset: skipping a Postgres test");
+            None
+        }
+    }
+}
+
+/// A fresh database on `backend`, or `None` when that backend is not configured.
+///
+/// # Panics
+/// When Postgres is configured but unreachable: that must fail the test.
+pub async fn fresh(backend: Backend) -> Option<TestDatabase> {
+    let url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(postgres_url()?),
+    };
+    Some(fresh_with(backend, url).await)
+}
+
+/// [`fresh`] with the Postgres URL given rather than read from the environment.
+///
+/// # Panics
+/// When the database cannot be opened or migrated.
+pub async fn fresh_with(backend: Backend, postgres_url: Option<String>) -> TestDatabase {
+    let (options, dir) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let url = format!("sqlite:{}", dir.path().join("test.db").display());
+            (ConnectOptions::new(url), Some(dir))
+        }
+        Backend::Postgres => {
+            let mut options = ConnectOptions::new(postgres_url.expect("a Postgres URL for a Postgres test"));
+            options.postgres_schema = Some(unique_schema());
+            (options, None)
+        }
+    };
+    let store = Store::connect(&options)
+        .await
+        .unwrap_or_else(|e| panic!("the {backend:?} test database is configured but unusable: {e}"));
+    store.migrate().await.expect("migrations apply to an empty database");
+    TestDatabase { options, store, _dir: dir }
+}
+
+fn unique_schema() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("test_{}_{}_{}", std::process::id(), nanos % 1_000_000_000, NEXT.fetch_add(1, Ordering::Relaxed))
+}
