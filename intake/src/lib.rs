@@ -1,7 +1,21 @@
-//! The live server: validates one application and stores it durably, shedding load under a flood.
+//! `intake`: the only live server. It validates one application at a time
+//! with the campaign's rules, stores it durably by group commit, and answers
+//! honestly: every 2xx means committed, and under a flood it answers 503 with
+//! Retry-After at once rather than letting anyone wait without end.
 //!
-//! The binary is a thin wrapper around this library so integration tests can
-//! drive the same code.
+//! `main.rs` is a thin wrapper; integration tests build the same [`app::Intake`].
+
+pub mod answer;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod reference;
+pub mod routes;
+pub mod submission;
+pub mod telemetry;
+pub mod writer;
 
 use std::path::Path;
 

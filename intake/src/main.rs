@@ -1,10 +1,14 @@
-//! `intake`: see the crate documentation.
+//! `intake`: see the crate documentation, and `intake --help`.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use intake::app::{Intake, shutdown_signal};
+use intake::clock::SystemClock;
+use intake::config::{LogFormat, ServeArgs, StoreArgs};
 
-/// The live server: validates one application and stores it durably, shedding load under a flood.
+/// The live application server of Temujanji.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
@@ -14,20 +18,38 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the application endpoint (and, with --site, the static site).
+    Serve(Box<ServeArgs>),
+    /// Apply the database migrations, then exit.
+    Migrate(StoreArgs),
     /// Load and check the campaign files, then print a summary.
-    Check {
-        /// Folder holding campaign.toml, centres.csv and closures.csv.
-        #[arg(long, env = "TEMUJANJI_DATA", default_value = "data")]
-        data: PathBuf,
-    },
+    Check(StoreArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Check { data } => {
-            let catalogue = intake::load_catalogue(&data)?;
-            println!("{}", catalogue.summary());
+        Command::Serve(args) => {
+            intake::telemetry::init(args.log_format);
+            let catalogue = intake::load_catalogue(&args.store.data)?;
+            tracing::info!("{}", catalogue.summary());
+            let intake = Intake::build(&args, catalogue, Arc::new(SystemClock)).await?;
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            tracing::info!(address = %listener.local_addr()?, "listening");
+            intake.serve(listener, shutdown_signal()).await
+        }
+        Command::Migrate(args) => {
+            intake::telemetry::init(LogFormat::Human);
+            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+            store.migrate().await?;
+            tracing::info!(backend = store.backend(), "migrations applied");
+            Ok(())
+        }
+        Command::Check(args) => {
+            println!("{}", intake::load_catalogue(&args.data)?.summary());
+            Ok(())
         }
     }
-    Ok(())
 }

@@ -1,0 +1,191 @@
+//! Turning an outcome into a response body: JSON for the JavaScript path,
+//! a small HTML page (same look, same language) for the plain form.
+
+use askama::Template;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use campaign::{Catalogue, Lang, Messages};
+use rand::RngExt;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use crate::error::ApiError;
+use crate::submission::Format;
+
+/// What intake's answer pages need to know besides the outcome.
+#[derive(Debug, Clone)]
+pub struct PageSettings {
+    /// URL of the stylesheet for answer pages.
+    pub stylesheet: String,
+    /// URL of the form, `{lang}` replaced by `en` or `ms`.
+    pub form_url: String,
+    /// Retry-After is drawn between this and twice this many seconds, so
+    /// refused clients do not all come back in the same second.
+    pub retry_after_secs: u64,
+}
+
+/// How to answer one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// JSON or HTML.
+    pub format: Format,
+    /// The applicant's language.
+    pub lang: Lang,
+    /// The campaign (for dates in messages).
+    pub catalogue: &'a Catalogue,
+    /// Page settings.
+    pub settings: &'a PageSettings,
+}
+
+#[derive(Template)]
+#[template(path = "intake/page.html")]
+struct Page<'a> {
+    lang: &'a str,
+    site_name: &'a str,
+    skip_to_content: &'a str,
+    campaign_name: &'a str,
+    stylesheet: &'a str,
+    title: &'a str,
+    lead: &'a str,
+    reference: Option<&'a str>,
+    reference_label: &'a str,
+    reference_hint: &'a str,
+    errors: Vec<(String, String)>,
+    paragraphs: Vec<String>,
+    back_hint: Option<&'a str>,
+    form_url: &'a str,
+    back_to_form: &'a str,
+}
+
+impl Answer<'_> {
+    /// 201 for a new application, 200 for one already stored.
+    pub fn stored(&self, reference: &str, phone_national: &str, new: bool) -> Response {
+        let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+        let m = Messages::of(self.lang);
+        let next = self.next_steps(phone_national);
+        match self.format {
+            Format::Json => {
+                (status, Json(json!({ "reference": reference, "new": new, "next_steps": next }))).into_response()
+            }
+            Format::Form => {
+                let (title, lead) = if new {
+                    ("intake.accepted_title", "intake.accepted_lead")
+                } else {
+                    ("intake.already_title", "intake.already_lead")
+                };
+                self.page(status, m.text(title), m.text(lead), Some(reference), Vec::new(), vec![next], None)
+            }
+        }
+    }
+
+    /// The error's status, with its message in the applicant's language.
+    pub fn error(&self, error: &ApiError) -> Response {
+        let m = Messages::of(self.lang);
+        let code = error.code();
+        let title = m.text(&format!("intake.error.{code}_title")).to_owned();
+        let body = self.error_body(error);
+        let field_errors = match error {
+            ApiError::Invalid(errors) => errors.messages(self.lang),
+            _ => Vec::new(),
+        };
+        let mut response = match self.format {
+            Format::Json => {
+                let mut payload = json!({ "error": { "code": code, "title": title, "message": body } });
+                if !field_errors.is_empty() {
+                    let fields: Map<String, Value> =
+                        field_errors.iter().map(|(f, msg)| (f.clone(), Value::String(msg.clone()))).collect();
+                    payload["errors"] = Value::Object(fields);
+                }
+                (error.status(), Json(payload)).into_response()
+            }
+            Format::Form => {
+                let back = matches!(error, ApiError::Invalid(_)).then(|| m.text("intake.back_hint"));
+                self.page(error.status(), &title, &body, None, field_errors, Vec::new(), back)
+            }
+        };
+        if let ApiError::Unavailable(_) = error {
+            let secs = self.settings.retry_after_secs.max(1);
+            let wait = rand::rng().random_range(secs..=secs * 2);
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        response
+    }
+
+    fn error_body(&self, error: &ApiError) -> String {
+        let m = Messages::of(self.lang);
+        let campaign = self.catalogue.campaign();
+        let key = match error {
+            ApiError::Invalid(_) => return m.text("intake.error.invalid_lead").to_owned(),
+            ApiError::Malformed(detail) => {
+                return m.render("intake.error.malformed_body", &[("detail", &detail.to_string())]);
+            }
+            other => format!("intake.error.{}_body", other.code()),
+        };
+        m.render(
+            &key,
+            &[
+                ("opens", &self.instant(campaign.registration_opens())),
+                ("closes", &self.instant(campaign.registration_closes())),
+                ("first_day", &m.long_date(campaign.first_day())),
+            ],
+        )
+    }
+
+    fn next_steps(&self, phone_national: &str) -> String {
+        let m = Messages::of(self.lang);
+        let campaign = self.catalogue.campaign();
+        m.render(
+            "intake.next_steps",
+            &[
+                ("closes", &self.instant(campaign.registration_closes())),
+                ("first_day", &m.long_date(campaign.first_day())),
+                ("phone", phone_national),
+            ],
+        )
+    }
+
+    /// A date and time as written in the campaign file's own offset (Malaysia's).
+    fn instant(&self, at: OffsetDateTime) -> String {
+        format!("{}, {:02}:{:02}", Messages::of(self.lang).long_date(at.date()), at.hour(), at.minute())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn page(
+        &self,
+        status: StatusCode,
+        title: &str,
+        lead: &str,
+        reference: Option<&str>,
+        errors: Vec<(String, String)>,
+        paragraphs: Vec<String>,
+        back_hint: Option<&str>,
+    ) -> Response {
+        let m = Messages::of(self.lang);
+        let form_url = self.settings.form_url.replace("{lang}", self.lang.code());
+        let page = Page {
+            lang: self.lang.code(),
+            site_name: m.text("common.site_name"),
+            skip_to_content: m.text("common.skip_to_content"),
+            campaign_name: self.catalogue.campaign().name(),
+            stylesheet: &self.settings.stylesheet,
+            title,
+            lead,
+            reference,
+            reference_label: m.text("intake.reference_label"),
+            reference_hint: m.text("intake.reference_hint"),
+            errors,
+            paragraphs,
+            back_hint,
+            form_url: &form_url,
+            back_to_form: m.text("common.back_to_form"),
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(error) => {
+                tracing::error!(%error, "answer page failed to render");
+                (status, title.to_owned()).into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Command-line flags (each with an environment variable) for `intake serve`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Where the data lives, shared by every command that touches the database.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:var/temujanji.db")]
+    pub database_url: String,
+    /// Folder with campaign.toml, centres.csv and closures.csv.
+    #[arg(long, env = "TEMUJANJI_DATA", default_value = "data")]
+    pub data: PathBuf,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `intake serve` can be told.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Database and campaign files.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "INTAKE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// An origin allowed to post from a browser (CORS), e.g. the CDN's
+    /// `https://daftar.example.my`. Repeat for several.
+    #[arg(long = "allowed-origin", env = "INTAKE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Also serve the baked static site from this folder (local runs; production uses a CDN).
+    #[arg(long, env = "INTAKE_SITE")]
+    pub site: Option<PathBuf>,
+    /// Link back to the form from answer pages; `{lang}` becomes `en` or `ms`.
+    #[arg(long, env = "INTAKE_FORM_URL", default_value = "/{lang}/")]
+    pub form_url: String,
+    /// Log format.
+    #[arg(long, env = "INTAKE_LOG_FORMAT", value_enum, default_value = "human")]
+    pub log_format: LogFormat,
+    /// Applications that may wait for the database; beyond it, 503 at once.
+    #[arg(long, env = "INTAKE_QUEUE_CAPACITY", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub queue_capacity: u32,
+    /// Most applications committed in one transaction.
+    #[arg(long, env = "INTAKE_MAX_BATCH", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    pub max_batch: u32,
+    /// Concurrent writer tasks; default 1 for SQLite (one writer), 4 for Postgres.
+    #[arg(long, env = "INTAKE_WRITERS", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub writers: Option<u32>,
+    /// Submissions handled at once; beyond it, 503 at once.
+    #[arg(long, env = "INTAKE_MAX_IN_FLIGHT", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_in_flight: u32,
+    /// Largest accepted body, in bytes.
+    #[arg(long, env = "INTAKE_BODY_LIMIT", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(1024..=1_048_576))]
+    pub body_limit: u32,
+    /// Seconds a client has to send its whole body.
+    #[arg(long = "body-timeout", env = "INTAKE_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub body_timeout_secs: u64,
+    /// Seconds a submission may wait for its commit before 503.
+    #[arg(long = "commit-timeout", env = "INTAKE_COMMIT_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub commit_timeout_secs: u64,
+    /// Base of Retry-After on 503 (the value sent is drawn between it and twice it).
+    #[arg(long = "retry-after", env = "INTAKE_RETRY_AFTER", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub retry_after_secs: u64,
+}
+
+impl ServeArgs {
+    /// The body timeout.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs)
+    }
+
+    /// The commit timeout.
+    pub fn commit_timeout(&self) -> Duration {
+        Duration::from_secs(self.commit_timeout_secs)
+    }
+}

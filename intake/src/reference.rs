@@ -1,0 +1,46 @@
+//! Application references: short, random, and easy to read aloud.
+
+use rand::RngExt;
+
+/// Digits and capitals without the look-alikes 0/O and 1/I: 32 symbols, 5 bits each.
+pub const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+/// Ten symbols: 50 bits, about 10^15 references, so a collision is rare even
+/// at millions of applications and is retried when it happens (the database
+/// decides uniqueness).
+const LENGTH: usize = 10;
+
+/// A fresh random reference, written `XXXXX-XXXXX`.
+pub fn generate() -> String {
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(LENGTH + 1);
+    for i in 0..LENGTH {
+        if i == LENGTH / 2 {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_unambiguous_and_shaped() {
+        for _ in 0..1000 {
+            let r = generate();
+            assert_eq!(r.len(), 11);
+            assert_eq!(&r[5..6], "-");
+            assert!(r.chars().filter(|c| *c != '-').all(|c| ALPHABET.contains(&(c as u8))), "{r}");
+            assert!(!r.contains(['0', 'O', '1', 'I']), "{r}");
+        }
+    }
+
+    #[test]
+    fn references_are_random() {
+        let many: std::collections::HashSet<String> = (0..10_000).map(|_| generate()).collect();
+        assert_eq!(many.len(), 10_000);
+    }
+}

@@ -1,0 +1,104 @@
+//! `POST /api/v1/applications`: validate, queue for group commit, answer.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
+use axum::routing::post;
+use campaign::application::MobilePhone;
+use campaign::{Application, Lang, RegistrationStatus};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use store::ApplicationRow;
+
+use crate::answer::Answer;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::reference;
+use crate::submission::{self, Format};
+use crate::writer::{Stored, Unavailable};
+
+/// The path of the submission endpoint.
+pub const PATH: &str = "/api/v1/applications";
+
+/// The submission route.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route(PATH, post(submit))
+}
+
+async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let mut lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default();
+    let format = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(Format::from_content_type);
+    let answer = |format, lang| Answer { format, lang, catalogue: &state.catalogue, settings: &state.settings };
+    let Some(format) = format else {
+        return answer(Format::Json, lang).error(&ApiError::UnsupportedMediaType);
+    };
+    match accept(&state, format, body, &mut lang).await {
+        Ok((Stored::New { reference }, phone)) => answer(format, lang).stored(&reference, &phone.national(), true),
+        Ok((Stored::Existing { reference }, phone)) => {
+            answer(format, lang).stored(&reference, &phone.national(), false)
+        }
+        Ok((Stored::IdentityTaken, _)) => answer(format, lang).error(&ApiError::IdentityTaken),
+        Err(error) => {
+            if error.status().is_server_error() {
+                tracing::warn!(%error, "submission refused");
+            }
+            answer(format, lang).error(&error)
+        }
+    }
+}
+
+/// Everything between the body and the commit; sets `lang` as soon as the
+/// body says which language the applicant reads.
+async fn accept(
+    state: &AppState,
+    format: Format,
+    body: Body,
+    lang: &mut Lang,
+) -> Result<(Stored, MobilePhone), ApiError> {
+    // Shed before doing any work: parsing is cheap, but not free.
+    let _permit = state.in_flight.clone().try_acquire_owned().map_err(|_| Unavailable::QueueFull)?;
+    let bytes = read_body(body, state).await?;
+    let weeks = state.catalogue.campaign().week_count();
+    let raw = match format {
+        Format::Form => submission::parse_form(&bytes, weeks),
+        Format::Json => submission::parse_json(&bytes, weeks)?,
+    };
+    if let Ok(chosen) = raw.lang.parse::<Lang>() {
+        *lang = chosen;
+    }
+    let now = state.clock.now();
+    match state.catalogue.campaign().registration_status(now) {
+        RegistrationStatus::NotYetOpen => return Err(ApiError::NotYetOpen),
+        RegistrationStatus::Closed => return Err(ApiError::Closed),
+        RegistrationStatus::Open => {}
+    }
+    let application = Application::parse(&raw, &state.catalogue).map_err(ApiError::Invalid)?;
+    let phone = application.phone.clone();
+    let row = ApplicationRow::new(&application, reference::generate(), now);
+    let committed = state.queue.submit(row)?;
+    match tokio::time::timeout(state.commit_timeout, committed).await {
+        Ok(Ok(Ok(stored))) => Ok((stored, phone)),
+        Ok(Ok(Err(unavailable))) => Err(unavailable.into()),
+        // The writer dropped the reply without answering: it is shutting down.
+        Ok(Err(_)) => Err(Unavailable::ShuttingDown.into()),
+        // Still queued: the write goes on, and a retry will find it stored.
+        Err(_) => Err(Unavailable::QueueFull.into()),
+    }
+}
+
+async fn read_body(body: Body, state: &AppState) -> Result<bytes::Bytes, ApiError> {
+    let limited = Limited::new(body, state.body_limit);
+    match tokio::time::timeout(state.body_timeout, limited.collect()).await {
+        Err(_) => Err(ApiError::BodyTimeout),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::TooLarge),
+        Ok(Err(e)) => Err(ApiError::Malformed(submission::Malformed::Json(format!("the body could not be read: {e}")))),
+    }
+}

@@ -1,0 +1,5 @@
+//! The HTTP routes; each module exposes its own `router`.
+
+pub mod applications;
+pub mod health;
+pub mod site;

@@ -1,0 +1,225 @@
+//! Group commit: handlers hand applications to a bounded queue; writer tasks
+//! drain it in batches, one transaction per batch, and answer each handler
+//! only after its batch has committed.
+//!
+//! The write belongs to the writer, never to the request: if a client hangs
+//! up mid-request, its application is still committed (and a retry finds it
+//! by fingerprint). When the queue is full, or the database is down, a
+//! submission is refused at once so the caller can answer 503 quickly.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use store::{ApplicationRow, InsertOutcome, Store};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::metrics::Metrics;
+use crate::reference;
+
+/// How a committed submission ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// Newly stored under this reference.
+    New {
+        /// The reference.
+        reference: String,
+    },
+    /// The same application was already stored (a retry).
+    Existing {
+        /// Its reference.
+        reference: String,
+    },
+    /// A different application holds this identity document.
+    IdentityTaken,
+}
+
+/// Why a submission could not be taken or stored now; the caller answers 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    /// The queue is full: more is arriving than the database can commit.
+    #[error("the write queue is full")]
+    QueueFull,
+    /// The database is failing; the writer is waiting for it to come back.
+    #[error("the database is unavailable")]
+    DatabaseDown,
+    /// The server is shutting down.
+    #[error("intake is shutting down")]
+    ShuttingDown,
+}
+
+/// Sizing of the queue and writers.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterConfig {
+    /// Submissions that may wait for a writer; beyond it, 503.
+    pub queue_capacity: usize,
+    /// Most applications in one transaction.
+    pub max_batch: usize,
+    /// Concurrent writer tasks (1 for SQLite; a few for Postgres).
+    pub writers: usize,
+}
+
+struct Submission {
+    row: ApplicationRow,
+    reply: oneshot::Sender<Result<Stored, Unavailable>>,
+}
+
+struct Shared {
+    database_up: AtomicBool,
+    metrics: Arc<Metrics>,
+    capacity: usize,
+}
+
+/// The handlers' side of the queue. Cloning is cheap; when every clone is
+/// dropped the writers finish what is queued and stop.
+#[derive(Clone)]
+pub struct WriteQueue {
+    sender: mpsc::Sender<Submission>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for WriteQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteQueue").field("depth", &self.depth()).finish()
+    }
+}
+
+impl WriteQueue {
+    /// Starts the writer tasks on `store`; the handles end once every queue
+    /// clone is dropped and the queue is drained.
+    pub fn start(store: Store, config: WriterConfig, metrics: Arc<Metrics>) -> (WriteQueue, Vec<JoinHandle<()>>) {
+        let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let shared = Arc::new(Shared { database_up: AtomicBool::new(true), metrics, capacity: config.queue_capacity });
+        let receiver = Arc::new(Mutex::new(receiver));
+        let handles = (0..config.writers.max(1))
+            .map(|_| tokio::spawn(run_writer(store.clone(), receiver.clone(), shared.clone(), config.max_batch.max(1))))
+            .collect();
+        (WriteQueue { sender, shared }, handles)
+    }
+
+    /// Queues a row; await the returned receiver for the outcome.
+    pub fn submit(&self, row: ApplicationRow) -> Result<oneshot::Receiver<Result<Stored, Unavailable>>, Unavailable> {
+        if !self.database_up() {
+            self.shared.metrics.shed.inc();
+            return Err(Unavailable::DatabaseDown);
+        }
+        let (reply, receiver) = oneshot::channel();
+        match self.sender.try_send(Submission { row, reply }) {
+            Ok(()) => Ok(receiver),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.shared.metrics.shed.inc();
+                Err(Unavailable::QueueFull)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(Unavailable::ShuttingDown),
+        }
+    }
+
+    /// Applications waiting for a writer.
+    pub fn depth(&self) -> usize {
+        self.shared.capacity.saturating_sub(self.sender.capacity())
+    }
+
+    /// The queue's capacity.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// Whether the last write (or probe) reached the database.
+    pub fn database_up(&self) -> bool {
+        self.shared.database_up.load(Ordering::Acquire)
+    }
+}
+
+async fn run_writer(
+    store: Store,
+    receiver: Arc<Mutex<mpsc::Receiver<Submission>>>,
+    shared: Arc<Shared>,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    loop {
+        // One writer at a time takes a batch; the others are committing theirs.
+        let received = receiver.lock().await.recv_many(&mut batch, max_batch).await;
+        if received == 0 {
+            return; // closed and drained: shutdown
+        }
+        if let Err(error) = write(&store, &mut batch, &shared).await {
+            tracing::error!(%error, batch = batch.len(), "a batch failed to commit; answering 503 until the database is back");
+            shared.metrics.write_failures.inc();
+            for submission in batch.drain(..) {
+                let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+            }
+            wait_for_database(&store, &receiver, &shared).await;
+        }
+        batch.clear();
+    }
+}
+
+/// Commits the batch and answers every submission in it. On error nothing
+/// has been answered and the batch is left for the caller to refuse.
+async fn write(store: &Store, batch: &mut Vec<Submission>, shared: &Shared) -> Result<(), store::StoreError> {
+    let metrics = &shared.metrics;
+    // A row whose random reference was taken goes round again with a new one.
+    while !batch.is_empty() {
+        let rows: Vec<ApplicationRow> = batch.iter().map(|s| s.row.clone()).collect();
+        let started = Instant::now();
+        let outcomes = match store.insert_batch(&rows).await {
+            Ok(outcomes) => outcomes,
+            // One quick retry: a dropped connection is common and harmless.
+            Err(first) => {
+                tracing::warn!(error = %first, "batch failed; retrying once");
+                store.insert_batch(&rows).await?
+            }
+        };
+        metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
+        metrics.batch_size.observe(rows.len() as f64);
+        let mut again = Vec::new();
+        for (submission, outcome) in batch.drain(..).zip(outcomes) {
+            let answer = match outcome {
+                InsertOutcome::Inserted => {
+                    metrics.accepted.inc();
+                    Stored::New { reference: submission.row.reference.clone() }
+                }
+                InsertOutcome::AlreadyStored { reference } => Stored::Existing { reference },
+                InsertOutcome::IdentityTaken => Stored::IdentityTaken,
+                InsertOutcome::ReferenceTaken => {
+                    let mut submission = submission;
+                    submission.row.reference = reference::generate();
+                    again.push(submission);
+                    continue;
+                }
+            };
+            // The client may have gone; the application is stored either way.
+            let _ = submission.reply.send(Ok(answer));
+        }
+        *batch = again;
+    }
+    Ok(())
+}
+
+/// Refuses queued submissions while probing the database with growing
+/// pauses, until it answers; then takes writes again. No restart needed.
+async fn wait_for_database(store: &Store, receiver: &Mutex<mpsc::Receiver<Submission>>, shared: &Shared) {
+    shared.database_up.store(false, Ordering::Release);
+    shared.metrics.database_up.set(0);
+    let mut pause = Duration::from_millis(100);
+    loop {
+        // try_lock: another writer may hold the queue while it waits for work;
+        // it will refuse what it takes when its own write fails.
+        if let Ok(mut queue) = receiver.try_lock() {
+            while let Ok(submission) = queue.try_recv() {
+                let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+            }
+        }
+        match store.ping().await {
+            Ok(()) => break,
+            Err(error) => tracing::warn!(%error, retry_in = ?pause, "database still unavailable"),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+    tracing::info!("database reachable again; taking applications");
+    shared.database_up.store(true, Ordering::Release);
+    shared.metrics.database_up.set(1);
+}

@@ -1,0 +1,135 @@
+//! A real intake on 127.0.0.1:0 with a fresh database, and a client for it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use clap::Parser;
+use intake::app::Intake;
+use intake::clock::FixedClock;
+use intake::config::ServeArgs;
+use serde_json::{Value, json};
+use store::Store;
+use store::testing::{Backend, TestDatabase};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// While registration is open in the sample campaign.
+pub const OPEN: OffsetDateTime = datetime!(2027-06-01 10:00 +08:00);
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+#[derive(Parser)]
+struct Flags {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+pub fn data_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+impl TestApp {
+    /// Starts intake on `backend` at `now` with extra `serve` flags; `None` if the backend is not configured.
+    pub async fn spawn(backend: Backend, now: OffsetDateTime, flags: &[&str]) -> Option<TestApp> {
+        let db = store::testing::fresh(backend).await?;
+        let data = data_dir();
+        let mut argv = vec!["intake", "--data", data.to_str().expect("utf-8 path"), "--database-url", &db.options.url];
+        argv.extend_from_slice(flags);
+        let args = Flags::try_parse_from(argv).expect("valid flags").serve;
+        let catalogue = intake::load_catalogue(&args.store.data).expect("sample data");
+        let app = Intake::build_with(&args, db.options.clone(), catalogue, Arc::new(FixedClock(now)))
+            .await
+            .expect("intake builds");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("bound"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Some(TestApp { url, client: reqwest::Client::new(), db, stop: Some(stop), server: Some(server) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.db.store
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("{}/api/v1/applications", self.url)
+    }
+
+    pub async fn post_json(&self, body: &Value) -> reqwest::Response {
+        self.client.post(self.endpoint()).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn post_form(&self, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.endpoint()).form(fields).send().await.expect("request sent")
+    }
+
+    /// Graceful shutdown; returns once the server and its writers have
+    /// stopped, with the database (still there, for checking).
+    pub async fn stop(mut self) -> TestDatabase {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("clean shutdown");
+        }
+        self.db
+    }
+}
+
+/// A valid application in JSON; `mykad` makes it unique.
+pub fn application(mykad: &str) -> Value {
+    json!({
+        "id_type": "mykad",
+        "id_number": mykad,
+        "full_name": "Siti Nurhaliza binti Tarudin",
+        "phone": "012-345 6789",
+        "email": "",
+        "lang": "en",
+        "centre": "SGR-0001",
+        "week1": "any",
+        "week2": "any",
+        "week3": "any",
+        "accept_other_dates": true,
+        "consent": true
+    })
+}
+
+/// The same application as form fields.
+pub fn form(mykad: &str, lang: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("id_type", "mykad".into()),
+        ("id_number", mykad.into()),
+        ("full_name", "Muthu a/l Rajan".into()),
+        ("phone", "+60 12 345 6789".into()),
+        ("lang", lang.into()),
+        ("centre", "SGR-0001".into()),
+        ("week1", "any".into()),
+        ("week2", "any".into()),
+        ("week3", "any".into()),
+        ("accept_other_dates", "on".into()),
+        ("consent", "on".into()),
+    ]
+}
+
+pub fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Generates `on_both_backends` test wrappers for async fns taking a [`Backend`].
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
+    };
+}

@@ -1,0 +1,147 @@
+//! Under a flood or a database outage intake answers 503 with Retry-After
+//! at once, never hangs, and recovers by itself.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use store::testing::Backend;
+
+use crate::helpers::{OPEN, TestApp, application};
+
+/// Holds the database's write lock from another connection until dropped.
+enum Blocker {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::postgres::PgConnection),
+}
+
+impl Blocker {
+    async fn lock(app: &TestApp) -> Blocker {
+        use sqlx::Connection;
+        match app.store() {
+            store::Store::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.expect("connection").detach();
+                sqlx::query("BEGIN EXCLUSIVE").execute(&mut conn).await.expect("lock");
+                Blocker::Sqlite(conn)
+            }
+            store::Store::Postgres(pool) => {
+                let mut conn = pool.acquire().await.expect("connection").detach();
+                sqlx::query("BEGIN").execute(&mut conn).await.expect("begin");
+                sqlx::query("LOCK TABLE applications IN ACCESS EXCLUSIVE MODE").execute(&mut conn).await.expect("lock");
+                let _ = conn.ping().await;
+                Blocker::Postgres(conn)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Blocker::Sqlite(mut conn) => drop(sqlx::query("ROLLBACK").execute(&mut conn).await),
+            Blocker::Postgres(mut conn) => drop(sqlx::query("ROLLBACK").execute(&mut conn).await),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost_sqlite() {
+    a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost_postgres() {
+    a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost(Backend::Postgres).await;
+}
+
+/// The writer is stuck behind a lock; with room for two in the queue, the
+/// rest are refused at once with Retry-After. When the lock goes, the
+/// queued ones commit and new ones are taken: no restart.
+async fn a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost(backend: Backend) {
+    let flags = ["--queue-capacity", "2", "--max-batch", "1", "--writers", "1", "--commit-timeout", "30"];
+    let Some(app) = TestApp::spawn(backend, OPEN, &flags).await else { return };
+    let blocker = Blocker::lock(&app).await;
+    // One in the writer's hands, two waiting in the queue.
+    let mut waiting = Vec::new();
+    for i in 0..3 {
+        waiting
+            .push(tokio::spawn(app.client.post(app.endpoint()).json(&application(&format!("60010100000{i}"))).send()));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let started = Instant::now();
+    let shed = app.post_json(&application("600101000009")).await;
+    assert_eq!(shed.status(), 503);
+    assert!(started.elapsed() < Duration::from_secs(2), "shed at once, not after a wait");
+    let retry_after: u64 = shed.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((5..=10).contains(&retry_after), "{retry_after}");
+    let body: Value = shed.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "busy");
+
+    blocker.release().await;
+    let mut acknowledged = 0;
+    for request in waiting {
+        let response = request.await.expect("task").expect("answered");
+        if response.status().is_success() {
+            acknowledged += 1;
+        } else {
+            assert_eq!(response.status(), 503, "waiting requests end in 2xx or an honest 503");
+        }
+    }
+    // SQLite gives up on its lock after its busy timeout; whatever was
+    // acknowledged is stored, and a retry of the rest succeeds.
+    let fresh = app.post_json(&application("600101000010")).await;
+    assert!(fresh.status().is_success(), "taking applications again: {}", fresh.status());
+    let stored = app.store().count_applications().await.expect("count");
+    assert_eq!(stored, acknowledged + 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_in_flight_are_shed_before_any_work() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--max-in-flight", "1", "--body-timeout", "5"]).await
+    else {
+        return;
+    };
+    // A client that starts a body and dawdles holds the only slot.
+    let (sender, body) = {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+        (tx, reqwest::Body::wrap_stream(tokio_stream_from(rx)))
+    };
+    let slow =
+        tokio::spawn(app.client.post(app.endpoint()).header("content-type", "application/json").body(body).send());
+    sender.send(Ok(b"{".to_vec())).await.expect("first bytes");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let shed = app.post_json(&application("600101-14-1111")).await;
+    assert_eq!(shed.status(), 503);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    drop(sender);
+    let slow = slow.await.expect("task").expect("answered");
+    assert_eq!(slow.status(), 400, "an unfinished JSON body is malformed");
+    assert_eq!(app.post_json(&application("600101-14-1111")).await.status(), 201, "the slot is free again");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_finishes_gets_408() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--body-timeout", "1"]).await else { return };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    tx.send(Ok(b"{\"full_name\":".to_vec())).await.expect("first bytes");
+    let started = Instant::now();
+    let response = app
+        .client
+        .post(app.endpoint())
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(tokio_stream_from(rx)))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 408);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(tx);
+    app.stop().await;
+}
+
+/// A stream of body chunks fed from a channel.
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
