@@ -69,6 +69,10 @@ pub struct ServeArgs {
     /// Seconds a submission may wait for its commit before 503.
     #[arg(long = "commit-timeout", env = "INTAKE_COMMIT_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub commit_timeout_secs: u64,
+    /// Act as if the time were this RFC 3339 instant, running on from it
+    /// (rehearsals of a campaign whose registration is not open today).
+    #[arg(long, env = "INTAKE_PRETEND_NOW", value_parser = parse_instant)]
+    pub pretend_now: Option<time::OffsetDateTime>,
     /// Base of Retry-After on 503 (the value sent is drawn between it and twice it).
     #[arg(long = "retry-after", env = "INTAKE_RETRY_AFTER", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub retry_after_secs: u64,
@@ -84,4 +88,9 @@ impl ServeArgs {
     pub fn commit_timeout(&self) -> Duration {
         Duration::from_secs(self.commit_timeout_secs)
     }
+}
+
+fn parse_instant(text: &str) -> Result<time::OffsetDateTime, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 instant such as 2027-06-01T10:00:00+08:00: {e}"))
 }

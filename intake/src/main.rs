@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use intake::app::{Intake, shutdown_signal};
-use intake::clock::SystemClock;
+use intake::clock::{SharedClock, ShiftedClock, SystemClock};
 use intake::config::{LogFormat, ServeArgs, StoreArgs};
 
 /// The live application server of Temujanji.
@@ -33,7 +33,14 @@ async fn main() -> anyhow::Result<()> {
             intake::telemetry::init(args.log_format);
             let catalogue = intake::load_catalogue(&args.store.data)?;
             tracing::info!("{}", catalogue.summary());
-            let intake = Intake::build(&args, catalogue, Arc::new(SystemClock)).await?;
+            let clock: SharedClock = match args.pretend_now {
+                Some(start) => {
+                    tracing::warn!(now = %start, "pretending the time is another: for rehearsals only");
+                    Arc::new(ShiftedClock::starting_at(start))
+                }
+                None => Arc::new(SystemClock),
+            };
+            let intake = Intake::build(&args, catalogue, clock).await?;
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;

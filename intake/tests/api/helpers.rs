@@ -40,21 +40,32 @@ impl TestApp {
     /// Starts intake on `backend` at `now` with extra `serve` flags; `None` if the backend is not configured.
     pub async fn spawn(backend: Backend, now: OffsetDateTime, flags: &[&str]) -> Option<TestApp> {
         let db = store::testing::fresh(backend).await?;
+        let url = db.options.url.clone();
+        Some(TestApp::start(db, &url, now, flags).await)
+    }
+
+    /// As [`TestApp::spawn`], but intake reaches the (fresh) database through `url`.
+    pub async fn spawn_with_url(backend: Backend, url: &str, now: OffsetDateTime, flags: &[&str]) -> Option<TestApp> {
+        let db = store::testing::fresh(backend).await?;
+        Some(TestApp::start(db, url, now, flags).await)
+    }
+
+    async fn start(db: TestDatabase, url: &str, now: OffsetDateTime, flags: &[&str]) -> TestApp {
         let data = data_dir();
-        let mut argv = vec!["intake", "--data", data.to_str().expect("utf-8 path"), "--database-url", &db.options.url];
+        let mut argv = vec!["intake", "--data", data.to_str().expect("utf-8 path"), "--database-url", url];
         argv.extend_from_slice(flags);
         let args = Flags::try_parse_from(argv).expect("valid flags").serve;
         let catalogue = intake::load_catalogue(&args.store.data).expect("sample data");
-        let app = Intake::build_with(&args, db.options.clone(), catalogue, Arc::new(FixedClock(now)))
-            .await
-            .expect("intake builds");
+        let options = store::ConnectOptions { url: url.to_owned(), ..db.options.clone() };
+        let app =
+            Intake::build_with(&args, options, catalogue, Arc::new(FixedClock(now))).await.expect("intake builds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let url = format!("http://{}", listener.local_addr().expect("bound"));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.serve(listener, async move {
             let _ = stopped.await;
         }));
-        Some(TestApp { url, client: reqwest::Client::new(), db, stop: Some(stop), server: Some(server) })
+        TestApp { url, client: reqwest::Client::new(), db, stop: Some(stop), server: Some(server) }
     }
 
     pub fn store(&self) -> &Store {

@@ -1,7 +1,9 @@
 //! Integration tests: the real intake on 127.0.0.1:0, over HTTP, on SQLite
 //! and (when configured) Postgres.
 
+mod crash;
 mod helpers;
 mod operations;
+mod outage;
 mod overload;
 mod submit;
