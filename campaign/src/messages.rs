@@ -100,6 +100,14 @@ impl Messages {
     }
 }
 
+impl Messages {
+    /// An instant as written in the campaign file's own offset (Malaysian
+    /// time), e.g. `Friday, 31 December 2027, 23:59`.
+    pub fn date_time(&self, at: time::OffsetDateTime) -> String {
+        format!("{}, {:02}:{:02}", self.long_date(at.date()), at.hour(), at.minute())
+    }
+}
+
 /// Replaces each `{name}` in `template` with its value; unknown names stay as written.
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);

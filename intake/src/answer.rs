@@ -145,9 +145,8 @@ impl Answer<'_> {
         )
     }
 
-    /// A date and time as written in the campaign file's own offset (Malaysia's).
     fn instant(&self, at: OffsetDateTime) -> String {
-        format!("{}, {:02}:{:02}", Messages::of(self.lang).long_date(at.date()), at.hour(), at.minute())
+        Messages::of(self.lang).date_time(at)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,167 @@
+//! Building the site: render every page in memory, then replace the output
+//! folder's contents in one go.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use askama::Template;
+use campaign::{Catalogue, Lang, Messages};
+
+use crate::assets::{self, HashedAsset};
+use crate::pages::{self, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage};
+use crate::report::Report;
+use crate::rules;
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Where the applications are posted: absolute for a CDN, or a path
+    /// such as `/api/v1/applications` when intake serves the site.
+    pub intake_url: String,
+    /// The URL path the site is served under, ending in `/`.
+    pub base_path: String,
+}
+
+/// Files other tools put in the output folder that a build keeps.
+const KEPT: [&str; 2] = ["README.md", ".gitkeep"];
+
+/// Marks a folder as site-gen's, so a build never empties a folder it did not make.
+const MARKER: &str = ".site-gen";
+
+/// Renders the whole site for `catalogue` into `out` (emptied first).
+pub fn build(catalogue: &Catalogue, options: &BuildOptions, out: &Path) -> anyhow::Result<Report> {
+    let files = render(catalogue, options)?;
+    prepare(out)?;
+    let mut report = Report::default();
+    for (path, content) in &files {
+        let target = out.join(path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        fs::write(&target, content).with_context(|| format!("cannot write {}", target.display()))?;
+        report.add(path, content);
+    }
+    fs::write(out.join(MARKER), "This folder is rebuilt from scratch by site-gen.\n")?;
+    Ok(report)
+}
+
+/// Every file of the site: (path relative to the root, content).
+pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    let base = &options.base_path;
+    if !base.starts_with('/') || !base.ends_with('/') {
+        bail!("--base-path {base:?} must start and end with '/'");
+    }
+    let css = assets::stylesheet();
+    let js = assets::script();
+    let stylesheet = format!("{base}{}", css.path);
+    let script = format!("{base}{}", js.path);
+    let name = catalogue.campaign().name();
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    for lang in Lang::ALL {
+        let t = Messages::of(lang);
+        let other = Lang::ALL.into_iter().find(|l| *l != lang).unwrap_or(lang);
+        let switch = |page: &str| LanguageSwitch {
+            href: format!("{base}{}/{page}", other.code()),
+            lang: other.code(),
+            label: t.text("common.language_switch"),
+        };
+        let home_href = format!("{base}{}/", lang.code());
+        let how_href = format!("{base}{}/how-it-works.html", lang.code());
+        let campaign = catalogue.campaign();
+        let dates = [
+            ("opens", t.date_time(campaign.registration_opens())),
+            ("closes", t.date_time(campaign.registration_closes())),
+            ("first_day", t.long_date(campaign.first_day())),
+        ];
+        let args: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let form = FormPage {
+            lang: lang.code(),
+            t,
+            campaign_name: name,
+            stylesheet: &stylesheet,
+            script: &script,
+            home_href: home_href.clone(),
+            how_href: how_href.clone(),
+            switch: Some(switch("")),
+            lead: t.render("site.lead", &args),
+            intake_url: &options.intake_url,
+            groups: pages::centre_groups(catalogue),
+            weeks: pages::weeks(catalogue, lang),
+            age_reference_date: campaign::dates::format_date(campaign.age_reference_date()),
+            name_max: campaign::application::FullName::MAX_CHARS,
+            rules_json: rules::for_script_element(&rules::rules(catalogue, lang)),
+        };
+        files.push((PathBuf::from(lang.code()).join("index.html"), form.render()?.into_bytes()));
+        let sections = ["apply", "order", "rule", "results", "bring"]
+            .iter()
+            .map(|s| (t.text(&format!("how.{s}_title")).to_owned(), t.render(&format!("how.{s}_body"), &args)))
+            .collect();
+        let how = HowPage {
+            lang: lang.code(),
+            t,
+            campaign_name: name,
+            stylesheet: &stylesheet,
+            home_href,
+            how_href,
+            switch: Some(switch("how-it-works.html")),
+            sections,
+        };
+        files.push((PathBuf::from(lang.code()).join("how-it-works.html"), how.render()?.into_bytes()));
+    }
+    let choices = |title: &str, prompt: &str| -> Vec<LanguageChoice> {
+        [Lang::Ms, Lang::En]
+            .into_iter()
+            .map(|lang| {
+                let t = Messages::of(lang);
+                LanguageChoice {
+                    lang: lang.code(),
+                    href: format!("{base}{}/", lang.code()),
+                    title: t.text(title).to_owned(),
+                    prompt: t.text(prompt).to_owned(),
+                    link: t.text("common.back_to_form").to_owned(),
+                }
+            })
+            .collect()
+    };
+    let root =
+        RootPage { campaign_name: name, stylesheet: &stylesheet, choices: choices("site.title", "site.lead_short") };
+    files.push((PathBuf::from("index.html"), root.render()?.into_bytes()));
+    let not_found = NotFoundPage {
+        campaign_name: name,
+        stylesheet: &stylesheet,
+        choices: choices("site.not_found_title", "site.not_found_body"),
+    };
+    files.push((PathBuf::from("404.html"), not_found.render()?.into_bytes()));
+    for HashedAsset { path, content } in [css, js] {
+        files.push((PathBuf::from(path), content));
+    }
+    Ok(files)
+}
+
+/// Empties `out` for a fresh build, refusing a folder that is not ours.
+fn prepare(out: &Path) -> anyhow::Result<()> {
+    if !out.exists() {
+        return fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()));
+    }
+    let entries: Vec<_> = fs::read_dir(out)
+        .with_context(|| format!("cannot read {}", out.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot read {}", out.display()))?;
+    let ours = out.join(MARKER).exists();
+    let foreign: Vec<_> =
+        entries.iter().filter(|e| !KEPT.iter().any(|k| e.file_name() == *k) && e.file_name() != MARKER).collect();
+    if !ours && !foreign.is_empty() {
+        bail!(
+            "{} holds files site-gen did not write ({} entries); refusing to delete them. Choose an empty or new folder.",
+            out.display(),
+            foreign.len()
+        );
+    }
+    for entry in foreign {
+        let path = entry.path();
+        if path.is_dir() { fs::remove_dir_all(&path) } else { fs::remove_file(&path) }
+            .with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    Ok(())
+}

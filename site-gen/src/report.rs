@@ -1,0 +1,80 @@
+//! What a build wrote, and what a phone downloads for the first page.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+/// The first page (form, stylesheet, script) must stay under this, gzipped,
+/// to load in seconds over a slow 3G connection.
+pub const FIRST_PAGE_BUDGET: u64 = 50 * 1024;
+
+/// One written file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// Path relative to the site root.
+    pub path: PathBuf,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Bytes when served gzipped.
+    pub gzipped: u64,
+}
+
+/// Every file written.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// The files, in build order.
+    pub files: Vec<FileReport>,
+}
+
+impl Report {
+    pub(crate) fn add(&mut self, path: &Path, content: &[u8]) {
+        self.files.push(FileReport {
+            path: path.to_path_buf(),
+            bytes: content.len() as u64,
+            gzipped: gzipped_len(content),
+        });
+    }
+
+    /// Gzipped bytes of one language's form page with its stylesheet and script.
+    pub fn first_page_gzipped(&self, lang: &str) -> u64 {
+        let page = Path::new(lang).join("index.html");
+        self.files.iter().filter(|f| f.path == page || f.path.starts_with("assets")).map(|f| f.gzipped).sum()
+    }
+
+    /// Pages written (HTML files).
+    pub fn pages(&self) -> usize {
+        self.files.iter().filter(|f| f.path.extension().is_some_and(|e| e == "html")).count()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:<40} {:>10} {:>10}", "file", "bytes", "gzipped")?;
+        for file in &self.files {
+            writeln!(f, "{:<40} {:>10} {:>10}", file.path.display(), file.bytes, file.gzipped)?;
+        }
+        let (bytes, gz): (u64, u64) = self.files.iter().fold((0, 0), |(b, g), x| (b + x.bytes, g + x.gzipped));
+        writeln!(f, "{:<40} {:>10} {:>10}", format!("{} files, {} pages", self.files.len(), self.pages()), bytes, gz)?;
+        for lang in ["en", "ms"] {
+            let first = self.first_page_gzipped(lang);
+            let verdict = if first <= FIRST_PAGE_BUDGET { "within" } else { "OVER" };
+            writeln!(
+                f,
+                "first page ({lang}: form + css + js): {first} bytes gzipped, {verdict} the {} KiB budget ({:.0}%)",
+                FIRST_PAGE_BUDGET / 1024,
+                first as f64 * 100.0 / FIRST_PAGE_BUDGET as f64
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn gzipped_len(content: &[u8]) -> u64 {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(content);
+    encoder.finish().map(|v| v.len() as u64).unwrap_or(0)
+}

@@ -1,0 +1,224 @@
+//! Build the sample campaign into a temp dir and check what people get.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use campaign::{Catalogue, Lang};
+use scraper::{Html, Selector};
+use site_gen::BuildOptions;
+use site_gen::report::FIRST_PAGE_BUDGET;
+
+fn catalogue() -> Catalogue {
+    site_gen::load_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("sample data")
+}
+
+fn built() -> (tempfile::TempDir, PathBuf, site_gen::report::Report) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("dist");
+    let options = BuildOptions { intake_url: "/api/v1/applications".into(), base_path: "/".into() };
+    let report = site_gen::build(&catalogue(), &options, &out).expect("build");
+    (dir, out, report)
+}
+
+fn page(out: &Path, path: &str) -> Html {
+    Html::parse_document(&fs::read_to_string(out.join(path)).expect("page exists"))
+}
+
+fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    html.select(&Selector::parse(css).expect("valid selector")).collect()
+}
+
+#[test]
+fn every_centre_and_every_open_day_is_in_both_languages() {
+    let (_dir, out, _) = built();
+    let catalogue = catalogue();
+    let days: Vec<_> = catalogue.campaign().days().collect();
+    for lang in Lang::ALL {
+        let html = page(&out, &format!("{}/index.html", lang.code()));
+        assert_eq!(select(&html, "html")[0].value().attr("lang"), Some(lang.code()));
+        let options = select(&html, "select#centre option[data-open]");
+        let offered: HashMap<&str, &str> = options
+            .iter()
+            .map(|o| (o.value().attr("value").unwrap_or(""), o.value().attr("data-open").unwrap_or("")))
+            .collect();
+        assert_eq!(offered.len(), catalogue.centres().len(), "{lang}: every centre, once");
+        for centre in catalogue.centres() {
+            let open = offered.get(centre.id.as_str()).unwrap_or_else(|| panic!("{lang}: {} missing", centre.id));
+            let open_days: BTreeSet<_> = open.chars().zip(&days).filter(|(c, _)| *c == '1').map(|(_, d)| *d).collect();
+            let expected: BTreeSet<_> = days.iter().copied().filter(|d| catalogue.is_open(centre, *d)).collect();
+            assert_eq!(open_days, expected, "{lang}: open days of {}", centre.id);
+        }
+        // Each week offers every day of that week and "any".
+        for week in catalogue.campaign().weeks() {
+            let values: Vec<String> = select(&html, &format!("select#week{} option", week.number()))
+                .iter()
+                .map(|o| o.value().attr("value").unwrap_or("").to_owned())
+                .collect();
+            let mut expected = vec![String::new(), "any".to_owned()];
+            expected.extend(catalogue.campaign().days_of(week).map(campaign::dates::format_date));
+            assert_eq!(values, expected);
+        }
+    }
+}
+
+#[test]
+fn the_form_posts_to_intake_and_works_without_scripts() {
+    let (_dir, out, _) = built();
+    for lang in ["en", "ms"] {
+        let html = page(&out, &format!("{lang}/index.html"));
+        let form = &select(&html, "form#application")[0];
+        assert_eq!(form.value().attr("method"), Some("post"));
+        assert_eq!(form.value().attr("action"), Some("/api/v1/applications"));
+        let lang_field = &select(&html, "input[name=lang]")[0];
+        assert_eq!(lang_field.value().attr("value"), Some(lang), "the language goes with the application");
+        let names: BTreeSet<&str> =
+            select(&html, "form#application [name]").iter().filter_map(|e| e.value().attr("name")).collect();
+        for field in [
+            "id_type",
+            "id_number",
+            "birth_date",
+            "full_name",
+            "phone",
+            "email",
+            "lang",
+            "centre",
+            "week1",
+            "week2",
+            "week3",
+            "accept_other_dates",
+            "consent",
+        ] {
+            assert!(names.contains(field), "{lang}: no field {field}");
+        }
+        let accept = &select(&html, "input[name=accept_other_dates]")[0];
+        assert!(accept.value().attr("checked").is_some(), "accepting other dates is ticked by default");
+        // The state filter needs scripts, so it starts hidden; the centre list is grouped by state without it.
+        assert!(select(&html, "select#state")[0].value().attr("hidden").is_some());
+        assert_eq!(select(&html, "select#centre optgroup").len(), 16);
+    }
+}
+
+#[test]
+fn every_control_has_a_label_and_every_group_a_legend() {
+    let (_dir, out, _) = built();
+    for lang in ["en", "ms"] {
+        let html = page(&out, &format!("{lang}/index.html"));
+        let labelled: BTreeSet<&str> =
+            select(&html, "label[for]").iter().filter_map(|l| l.value().attr("for")).collect();
+        for control in select(&html, "input:not([type=hidden]), select") {
+            let id = control.value().attr("id").expect("every control has an id");
+            assert!(labelled.contains(id), "{lang}: #{id} has no label");
+        }
+        for fieldset in select(&html, "fieldset") {
+            assert!(fieldset.children().filter_map(scraper::ElementRef::wrap).any(|c| c.value().name() == "legend"));
+        }
+        let summary = &select(&html, "#error-summary")[0];
+        assert_eq!(summary.value().attr("role"), Some("alert"), "errors are announced");
+        assert_eq!(select(&html, "#status")[0].value().attr("aria-live"), Some("polite"));
+    }
+}
+
+#[test]
+fn assets_are_content_hashed_and_nothing_comes_from_elsewhere() {
+    let (_dir, out, _) = built();
+    for path in
+        ["en/index.html", "ms/index.html", "en/how-it-works.html", "ms/how-it-works.html", "index.html", "404.html"]
+    {
+        let text = fs::read_to_string(out.join(path)).expect("page");
+        assert!(
+            !text.contains("http://") && !text.contains("https://") && !text.contains("//cdn"),
+            "{path}: external URL"
+        );
+        assert!(!text.contains(" style=") && !text.contains("<style"), "{path}: inline style breaks a strict CSP");
+        let html = Html::parse_document(&text);
+        for script in select(&html, "script") {
+            let kind = script.value().attr("type");
+            assert!(script.value().attr("src").is_some() || kind == Some("application/json"), "{path}: inline script");
+        }
+        for link in select(&html, "link[rel=stylesheet], script[src]") {
+            let url = link.value().attr("href").or(link.value().attr("src")).expect("url");
+            let file = out.join(url.trim_start_matches('/'));
+            let content = fs::read(&file).unwrap_or_else(|_| panic!("{path}: {url} is missing"));
+            let hash: String = sha2_hex(&content)[..10].to_owned();
+            assert!(url.contains(&format!(".{hash}.")), "{path}: {url} is not named by its content");
+        }
+    }
+}
+
+fn sha2_hex(content: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(content).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn the_first_page_fits_a_slow_phone_connection() {
+    let (_dir, _out, report) = built();
+    for lang in ["en", "ms"] {
+        let size = report.first_page_gzipped(lang);
+        assert!(size > 5_000, "the first page is measured ({size} bytes)");
+        assert!(size <= FIRST_PAGE_BUDGET, "{lang}: {size} bytes gzipped is over the budget");
+    }
+}
+
+#[test]
+fn the_other_pages_exist_in_both_languages() {
+    let (_dir, out, _) = built();
+    for lang in ["en", "ms"] {
+        let how = page(&out, &format!("{lang}/how-it-works.html"));
+        assert_eq!(select(&how, "h2").len(), 5, "{lang}: every step is explained");
+        let switch = select(&how, "header a[hreflang]");
+        assert_eq!(switch.len(), 1, "{lang}: a visible language switch");
+    }
+    let root = page(&out, "index.html");
+    let links: Vec<&str> = select(&root, "a[hreflang]").iter().filter_map(|a| a.value().attr("href")).collect();
+    assert_eq!(links, ["/ms/", "/en/"]);
+    let not_found = page(&out, "404.html");
+    assert_eq!(select(&not_found, "section[lang]").len(), 2);
+}
+
+#[test]
+fn a_rebuild_starts_from_scratch_but_keeps_the_readme() {
+    let (_dir, out, _) = built();
+    fs::write(out.join("README.md"), "kept").expect("write");
+    fs::write(out.join("assets/style.old.css"), "stale").expect("write");
+    let options = BuildOptions { intake_url: "/x".into(), base_path: "/".into() };
+    site_gen::build(&catalogue(), &options, &out).expect("rebuild");
+    assert!(!out.join("assets/style.old.css").exists(), "stale files go");
+    assert_eq!(fs::read_to_string(out.join("README.md")).expect("kept"), "kept");
+}
+
+#[test]
+fn a_folder_that_site_gen_did_not_write_is_never_emptied() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(dir.path().join("precious.txt"), "do not delete").expect("write");
+    let options = BuildOptions { intake_url: "/x".into(), base_path: "/".into() };
+    let error = site_gen::build(&catalogue(), &options, dir.path()).expect_err("refused");
+    assert!(error.to_string().contains("refusing to delete"), "{error}");
+    assert!(dir.path().join("precious.txt").exists());
+}
+
+#[test]
+fn bad_data_is_refused_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    for file in ["campaign.toml", "closures.csv"] {
+        fs::copy(data.join(file), dir.path().join(file)).expect("copy");
+    }
+    fs::write(
+        dir.path().join("centres.csv"),
+        "id,state,district,name,address,daily_capacity,closed_weekdays\nX-1,Mars,a,b,c,10,\n",
+    )
+    .expect("write");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_site-gen"))
+        .args(["build", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--data")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("centres.csv:2: state: unknown state \"Mars\""), "{stderr}");
+    assert!(!dir.path().join("out").exists(), "nothing is written from bad data");
+}
