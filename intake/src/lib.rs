@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod reference;
 pub mod routes;
 pub mod submission;
+pub mod synth;
 pub mod telemetry;
 pub mod writer;
 

@@ -12,7 +12,11 @@ const LENGTH: usize = 10;
 
 /// A fresh random reference, written `XXXXX-XXXXX`.
 pub fn generate() -> String {
-    let mut rng = rand::rng();
+    generate_with(&mut rand::rng())
+}
+
+/// A reference drawn from `rng` (seeded for reproducible synthetic data).
+pub fn generate_with(rng: &mut impl rand::Rng) -> String {
     let mut out = String::with_capacity(LENGTH + 1);
     for i in 0..LENGTH {
         if i == LENGTH / 2 {

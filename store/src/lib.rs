@@ -105,9 +105,11 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a batch of applications in one transaction: one commit (one
-    /// fsync) for the whole batch. Returns one outcome per row, in order.
-    /// Either the whole batch is committed or an error is returned.
+    /// Stores a batch of applications with one multi-row statement, auto-
+    /// committed: one commit (one fsync) for the whole batch, in one round
+    /// trip. Returns one outcome per row, in order, only once they are
+    /// committed. On error, part of a very large batch may be stored already:
+    /// a retry of those rows finds them ([`InsertOutcome::AlreadyStored`]).
     pub async fn insert_batch(&self, rows: &[ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
         if rows.is_empty() {
             return Ok(Vec::new());

@@ -45,7 +45,7 @@ const EXISTING: &str = "
 
 pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
     let column = |f: fn(&ApplicationRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
-    let mut tx = pool.begin().await?;
+    // One auto-committed statement: atomic on its own, one round trip.
     let inserted: HashSet<String> = sqlx::query_scalar::<_, String>(INSERT)
         .bind(column(|r| r.reference.clone()))
         .bind(column(|r| r.id_type.clone()))
@@ -60,23 +60,23 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Resu
         .bind(rows.iter().map(|r| r.accept_other_dates).collect::<Vec<_>>())
         .bind(column(|r| r.fingerprint.clone()))
         .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
-        .fetch_all(&mut *tx)
+        .fetch_all(pool)
         .await?
         .into_iter()
         .collect();
     let mut existing = Existing::new();
     if inserted.len() < rows.len() {
+        // Rows are never changed once stored, so reading after the commit is exact.
         let skipped: Vec<&ApplicationRow> = rows.iter().filter(|r| !inserted.contains(&r.reference)).collect();
         let found = sqlx::query(EXISTING)
             .bind(skipped.iter().map(|r| r.id_type.clone()).collect::<Vec<_>>())
             .bind(skipped.iter().map(|r| r.id_number.clone()).collect::<Vec<_>>())
-            .fetch_all(&mut *tx)
+            .fetch_all(pool)
             .await?;
         for row in found {
             existing.insert((row.try_get(0)?, row.try_get(1)?), (row.try_get(2)?, row.try_get(3)?));
         }
     }
-    tx.commit().await?;
     Ok(classify(rows, inserted, &existing))
 }
 

@@ -7,3 +7,4 @@ mod operations;
 mod outage;
 mod overload;
 mod submit;
+mod synth;
