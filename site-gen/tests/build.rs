@@ -222,3 +222,21 @@ fn bad_data_is_refused_with_file_and_line() {
     assert!(stderr.contains("centres.csv:2: state: unknown state \"Mars\""), "{stderr}");
     assert!(!dir.path().join("out").exists(), "nothing is written from bad data");
 }
+
+#[test]
+fn the_cdn_is_told_how_to_cache_and_what_the_page_may_reach() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options =
+        BuildOptions { intake_url: "https://intake.example.my/api/v1/applications".into(), base_path: "/".into() };
+    site_gen::build(&catalogue(), &options, dir.path()).expect("build");
+    let headers = fs::read_to_string(dir.path().join("_headers")).expect("_headers");
+    assert!(headers.contains("/assets/*\n  Cache-Control: public, max-age=31536000, immutable"));
+    assert!(headers.contains("/*\n  Cache-Control: public, max-age=300"));
+    assert!(headers.contains("connect-src 'self' https://intake.example.my;"), "{headers}");
+    assert!(headers.contains("form-action 'self' https://intake.example.my;"));
+    let form = page(dir.path(), "en/index.html");
+    assert_eq!(
+        select(&form, "form#application")[0].value().attr("action"),
+        Some("https://intake.example.my/api/v1/applications")
+    );
+}
