@@ -1,7 +1,10 @@
-//! Offline age-priority allocation of applications to appointments, with confirmations and exports.
-//!
-//! The binary is a thin wrapper around this library so integration tests can
-//! drive the same code.
+//! `allocator`: after registration closes, one offline run turns every
+//! stored application into an appointment or a place on a waiting list,
+//! oldest first, reproducibly from a published seed.
+
+pub mod lottery;
+pub mod rule;
+pub mod run;
 
 use std::path::Path;
 

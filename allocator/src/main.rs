@@ -1,10 +1,12 @@
-//! `allocator`: see the crate documentation.
+//! `allocator`: see the crate documentation, and `allocator --help`.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
-/// Offline age-priority allocation of applications to appointments, with confirmations and exports.
+/// Allocates appointments after registration closes, oldest first.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
@@ -12,22 +14,79 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// `sqlite:PATH` or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:var/temujanji.db")]
+    database_url: String,
+    /// Folder with campaign.toml, centres.csv and closures.csv.
+    #[arg(long, env = "TEMUJANJI_DATA", default_value = "data")]
+    data: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Allocate every stored application and store the result in one transaction.
+    Run {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The lottery seed for same-birth-date ties; drawn at random (and printed) when absent.
+        /// Publish it: with it anyone can recompute the order.
+        #[arg(long)]
+        seed: Option<String>,
+        /// Replace an allocation that is already stored.
+        #[arg(long)]
+        replace: bool,
+        /// Run although registration is still open (a trial run).
+        #[arg(long)]
+        force: bool,
+        /// Act as if the time were this RFC 3339 instant (rehearsals only).
+        #[arg(long, value_parser = parse_instant)]
+        pretend_now: Option<OffsetDateTime>,
+    },
     /// Load and check the campaign files, then print a summary.
     Check {
-        /// Folder holding campaign.toml, centres.csv and closures.csv.
-        #[arg(long, env = "TEMUJANJI_DATA", default_value = "data")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("{text:?} is not an RFC 3339 instant: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
     match Cli::parse().command {
-        Command::Check { data } => {
-            let catalogue = allocator::load_catalogue(&data)?;
-            println!("{}", catalogue.summary());
+        Command::Run { store: args, seed, replace, force, pretend_now } => {
+            let catalogue = allocator::load_catalogue(&args.data)?;
+            let seed = seed.unwrap_or_else(allocator::lottery::random_seed);
+            println!("seed: {seed}");
+            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+            store.migrate().await?;
+            let options = allocator::run::RunOptions {
+                seed,
+                replace,
+                force,
+                now: pretend_now.unwrap_or_else(OffsetDateTime::now_utc),
+            };
+            let record = allocator::run::run(&store, &catalogue, &args.data, &options).await?;
+            println!(
+                "run {}: {} applicants, {} allocated, {} waitlisted (read {:.2}s, allocate {:.2}s, write {:.2}s)",
+                record.run_id,
+                record.applicants,
+                record.allocated,
+                record.waitlisted,
+                record.read_seconds,
+                record.allocate_seconds,
+                record.write_seconds
+            );
+            store.close().await;
         }
+        Command::Check { store } => println!("{}", allocator::load_catalogue(&store.data)?.summary()),
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! schema from `migrations/<backend>/` and give the same answers; the test
 //! suite runs against both.
 
+mod allocation;
 mod postgres;
 mod row;
 mod sqlite;
@@ -13,6 +14,7 @@ pub mod testing;
 
 use std::path::Path;
 
+pub use allocation::{AllocationRow, Appointment, RunRecord};
 pub use row::{ApplicationRow, InsertOutcome, choices_to_text};
 
 /// Where applications live.
@@ -36,6 +38,12 @@ pub enum StoreError {
     /// Applying the migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An allocation is stored already and replacing it was not asked for.
+    #[error("an allocation (run {run_id}) is already stored; pass --replace to replace it")]
+    AlreadyAllocated {
+        /// The stored run.
+        run_id: String,
+    },
     /// A stored row no longer reads back (edited by hand, or a newer schema).
     #[error("stored row {reference} is unreadable: {problem}")]
     Corrupt {
@@ -134,6 +142,37 @@ impl Store {
         match self {
             Store::Sqlite(pool) => sqlite::all_applications(pool).await,
             Store::Postgres(pool) => postgres::all_applications(pool).await,
+        }
+    }
+
+    /// The stored allocation run, if any.
+    pub async fn current_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlite::current_run(pool).await,
+            Store::Postgres(pool) => postgres::current_run(pool).await,
+        }
+    }
+
+    /// Stores a run and its allocations in one transaction. With `replace`
+    /// a stored run and its rows are deleted first, in the same transaction;
+    /// without it a stored run is an error and nothing changes.
+    pub async fn save_allocation(
+        &self,
+        run: &RunRecord,
+        rows: &[AllocationRow],
+        replace: bool,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlite::save_allocation(pool, run, rows, replace).await,
+            Store::Postgres(pool) => postgres::save_allocation(pool, run, rows, replace).await,
+        }
+    }
+
+    /// Every stored allocation, ordered by priority.
+    pub async fn all_allocations(&self) -> Result<Vec<AllocationRow>, StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlite::all_allocations(pool).await,
+            Store::Postgres(pool) => postgres::all_allocations(pool).await,
         }
     }
 

@@ -9,7 +9,7 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
-use crate::{ApplicationRow, Existing, InsertOutcome, StoreError, classify};
+use crate::{AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord, StoreError, classify};
 
 pub(crate) async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<PgPool, StoreError> {
     let mut options: PgConnectOptions = url.parse()?;
@@ -103,6 +103,141 @@ pub(crate) async fn all_applications(pool: &PgPool) -> Result<Vec<ApplicationRow
                 accept_other_dates: row.try_get(10)?,
                 fingerprint: row.try_get(11)?,
                 submitted_at: row.try_get(12)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn current_run(pool: &PgPool) -> Result<Option<RunRecord>, StoreError> {
+    let row = sqlx::query(
+        "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
+         waitlisted, read_seconds, allocate_seconds, write_seconds FROM allocation_runs LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(RunRecord {
+        run_id: row.try_get(0)?,
+        seed: row.try_get(1)?,
+        input_fingerprint: row.try_get(2)?,
+        rule: row.try_get(3)?,
+        started_at: row.try_get(4)?,
+        finished_at: row.try_get(5)?,
+        applicants: u64::try_from(row.try_get::<i64, _>(6)?).unwrap_or_default(),
+        allocated: u64::try_from(row.try_get::<i64, _>(7)?).unwrap_or_default(),
+        waitlisted: u64::try_from(row.try_get::<i64, _>(8)?).unwrap_or_default(),
+        read_seconds: row.try_get(9)?,
+        allocate_seconds: row.try_get(10)?,
+        write_seconds: row.try_get(11)?,
+    }))
+}
+
+const INSERT_ALLOCATIONS: &str = "
+    INSERT INTO allocations (reference, run_id, priority, lottery, centre_id, status, appointment_date,
+                             window_start, window_end, choice_met, waitlist_position)
+    SELECT reference, $1, priority, lottery, centre_id, status, appointment_date, window_start, window_end,
+           choice_met, waitlist_position
+    FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::text[],
+                $10::text[], $11::bigint[])
+         AS t(reference, priority, lottery, centre_id, status, appointment_date, window_start, window_end,
+              choice_met, waitlist_position)";
+
+/// Rows per UNNEST statement: bounded so one statement's arrays stay small.
+const ALLOCATIONS_PER_STATEMENT: usize = 20_000;
+
+pub(crate) async fn save_allocation(
+    pool: &PgPool,
+    run: &RunRecord,
+    rows: &[AllocationRow],
+    replace: bool,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    // One allocation at a time, even with two operators running it at once.
+    sqlx::query("LOCK TABLE allocation_runs IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT run_id FROM allocation_runs LIMIT 1").fetch_optional(&mut *tx).await?;
+    if let Some(run_id) = stored {
+        if !replace {
+            return Err(StoreError::AlreadyAllocated { run_id });
+        }
+        sqlx::query("DELETE FROM allocations").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM allocation_runs").execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&run.run_id)
+    .bind(&run.seed)
+    .bind(&run.input_fingerprint)
+    .bind(&run.rule)
+    .bind(run.started_at)
+    .bind(run.finished_at)
+    .bind(i64::try_from(run.applicants).unwrap_or(i64::MAX))
+    .bind(i64::try_from(run.allocated).unwrap_or(i64::MAX))
+    .bind(i64::try_from(run.waitlisted).unwrap_or(i64::MAX))
+    .bind(run.read_seconds)
+    .bind(run.allocate_seconds)
+    .bind(run.write_seconds)
+    .execute(&mut *tx)
+    .await?;
+    for chunk in rows.chunks(ALLOCATIONS_PER_STATEMENT) {
+        let appointment = |f: fn(&Appointment) -> String| -> Vec<Option<String>> {
+            chunk.iter().map(|r| r.appointment.as_ref().map(f)).collect()
+        };
+        sqlx::query(INSERT_ALLOCATIONS)
+            .bind(&run.run_id)
+            .bind(chunk.iter().map(|r| r.reference.clone()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| i64::try_from(r.priority).unwrap_or(i64::MAX)).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.lottery.to_string()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.centre_id.clone()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.status().to_owned()).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.appointment.as_ref().map(|a| a.date)).collect::<Vec<_>>())
+            .bind(appointment(|a| a.window_start.clone()))
+            .bind(appointment(|a| a.window_end.clone()))
+            .bind(chunk.iter().map(|r| r.choice_met.clone()).collect::<Vec<_>>())
+            .bind(
+                chunk
+                    .iter()
+                    .map(|r| r.waitlist_position.map(|p| i64::try_from(p).unwrap_or(i64::MAX)))
+                    .collect::<Vec<_>>(),
+            )
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT reference, priority, lottery, centre_id, appointment_date, window_start, window_end, choice_met, \
+         waitlist_position FROM allocations ORDER BY priority",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let reference: String = row.try_get(0)?;
+            let corrupt = |problem: &str| StoreError::Corrupt { reference: reference.clone(), problem: problem.into() };
+            let date: Option<time::Date> = row.try_get(4)?;
+            let appointment = match date {
+                Some(date) => Some(Appointment {
+                    date,
+                    window_start: row.try_get::<Option<String>, _>(5)?.ok_or_else(|| corrupt("window_start"))?,
+                    window_end: row.try_get::<Option<String>, _>(6)?.ok_or_else(|| corrupt("window_end"))?,
+                }),
+                None => None,
+            };
+            Ok(AllocationRow {
+                priority: u64::try_from(row.try_get::<i64, _>(1)?).unwrap_or_default(),
+                lottery: row.try_get::<String, _>(2)?.parse().map_err(|_| corrupt("lottery"))?,
+                centre_id: row.try_get(3)?,
+                appointment,
+                choice_met: row.try_get(7)?,
+                waitlist_position: row.try_get::<Option<i64>, _>(8)?.map(|p| u64::try_from(p).unwrap_or_default()),
+                reference,
             })
         })
         .collect()

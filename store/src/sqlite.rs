@@ -13,7 +13,7 @@ use sqlx::{Row, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::{ApplicationRow, Existing, InsertOutcome, StoreError, classify};
+use crate::{AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord, StoreError, classify};
 
 pub(crate) async fn connect(path: &Path) -> Result<SqlitePool, StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -119,6 +119,131 @@ pub(crate) async fn all_applications(pool: &SqlitePool) -> Result<Vec<Applicatio
                 choices: row.try_get(9)?,
                 accept_other_dates: row.try_get::<i64, _>(10)? != 0,
                 fingerprint: row.try_get(11)?,
+                reference,
+            })
+        })
+        .collect()
+}
+
+const RUN_COLUMNS: &str = "run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
+     waitlisted, read_seconds, allocate_seconds, write_seconds";
+
+pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, StoreError> {
+    let row = sqlx::query(
+        "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
+         waitlisted, read_seconds, allocate_seconds, write_seconds FROM allocation_runs LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let instant = |i: usize| -> Result<OffsetDateTime, StoreError> {
+        let text: String = row.try_get(i)?;
+        OffsetDateTime::parse(&text, &Rfc3339)
+            .map_err(|_| StoreError::Corrupt { reference: "allocation_runs".into(), problem: "timestamp".into() })
+    };
+    Ok(Some(RunRecord {
+        run_id: row.try_get(0)?,
+        seed: row.try_get(1)?,
+        input_fingerprint: row.try_get(2)?,
+        rule: row.try_get(3)?,
+        started_at: instant(4)?,
+        finished_at: instant(5)?,
+        applicants: u64::try_from(row.try_get::<i64, _>(6)?).unwrap_or_default(),
+        allocated: u64::try_from(row.try_get::<i64, _>(7)?).unwrap_or_default(),
+        waitlisted: u64::try_from(row.try_get::<i64, _>(8)?).unwrap_or_default(),
+        read_seconds: row.try_get(9)?,
+        allocate_seconds: row.try_get(10)?,
+        write_seconds: row.try_get(11)?,
+    }))
+}
+
+/// 11 parameters a row, below SQLite's 32766.
+const ALLOCATIONS_PER_STATEMENT: usize = 2900;
+
+pub(crate) async fn save_allocation(
+    pool: &SqlitePool,
+    run: &RunRecord,
+    rows: &[AllocationRow],
+    replace: bool,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT run_id FROM allocation_runs LIMIT 1").fetch_optional(&mut *tx).await?;
+    if let Some(run_id) = stored {
+        if !replace {
+            return Err(StoreError::AlreadyAllocated { run_id });
+        }
+        sqlx::query("DELETE FROM allocations").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM allocation_runs").execute(&mut *tx).await?;
+    }
+    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO allocation_runs ({RUN_COLUMNS}) "));
+    insert.push_values([run], |mut b, r| {
+        b.push_bind(r.run_id.clone())
+            .push_bind(r.seed.clone())
+            .push_bind(r.input_fingerprint.clone())
+            .push_bind(r.rule.clone())
+            .push_bind(r.started_at.format(&Rfc3339).unwrap_or_default())
+            .push_bind(r.finished_at.format(&Rfc3339).unwrap_or_default())
+            .push_bind(i64::try_from(r.applicants).unwrap_or(i64::MAX))
+            .push_bind(i64::try_from(r.allocated).unwrap_or(i64::MAX))
+            .push_bind(i64::try_from(r.waitlisted).unwrap_or(i64::MAX))
+            .push_bind(r.read_seconds)
+            .push_bind(r.allocate_seconds)
+            .push_bind(r.write_seconds);
+    });
+    insert.build().execute(&mut *tx).await?;
+    for chunk in rows.chunks(ALLOCATIONS_PER_STATEMENT) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO allocations (reference, run_id, priority, lottery, centre_id, status, appointment_date, \
+             window_start, window_end, choice_met, waitlist_position) ",
+        );
+        insert.push_values(chunk, |mut b, r| {
+            let appointment = r.appointment.as_ref();
+            b.push_bind(r.reference.clone())
+                .push_bind(run.run_id.clone())
+                .push_bind(i64::try_from(r.priority).unwrap_or(i64::MAX))
+                .push_bind(r.lottery.to_string())
+                .push_bind(r.centre_id.clone())
+                .push_bind(r.status())
+                .push_bind(appointment.map(|a| campaign::dates::format_date(a.date)))
+                .push_bind(appointment.map(|a| a.window_start.clone()))
+                .push_bind(appointment.map(|a| a.window_end.clone()))
+                .push_bind(r.choice_met.clone())
+                .push_bind(r.waitlist_position.map(|p| i64::try_from(p).unwrap_or(i64::MAX)));
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn all_allocations(pool: &SqlitePool) -> Result<Vec<AllocationRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT reference, priority, lottery, centre_id, appointment_date, window_start, window_end, choice_met, \
+         waitlist_position FROM allocations ORDER BY priority",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let reference: String = row.try_get(0)?;
+            let corrupt = |problem: &str| StoreError::Corrupt { reference: reference.clone(), problem: problem.into() };
+            let date: Option<String> = row.try_get(4)?;
+            let appointment = match date {
+                Some(date) => Some(Appointment {
+                    date: campaign::dates::parse_date(&date).ok_or_else(|| corrupt("appointment_date"))?,
+                    window_start: row.try_get::<Option<String>, _>(5)?.ok_or_else(|| corrupt("window_start"))?,
+                    window_end: row.try_get::<Option<String>, _>(6)?.ok_or_else(|| corrupt("window_end"))?,
+                }),
+                None => None,
+            };
+            Ok(AllocationRow {
+                priority: u64::try_from(row.try_get::<i64, _>(1)?).unwrap_or_default(),
+                lottery: row.try_get::<String, _>(2)?.parse().map_err(|_| corrupt("lottery"))?,
+                centre_id: row.try_get(3)?,
+                appointment,
+                choice_met: row.try_get(7)?,
+                waitlist_position: row.try_get::<Option<i64>, _>(8)?.map(|p| u64::try_from(p).unwrap_or_default()),
                 reference,
             })
         })

@@ -1,0 +1,191 @@
+//! `allocator run`: read every application, allocate, and store the result
+//! in one transaction, refusing what would be a mistake.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use campaign::application::ANY_DAY;
+use campaign::catalogue::{CAMPAIGN_FILE, CENTRES_FILE, CLOSURES_FILE};
+use campaign::{Catalogue, RegistrationStatus};
+use sha2::{Digest, Sha256};
+use store::{AllocationRow, ApplicationRow, Appointment, RunRecord, Store};
+use time::OffsetDateTime;
+
+use crate::rule::{self, Applicant, ChoiceMet, Outcome, Pick};
+
+/// The rule's name, stored with every run.
+pub const RULE: &str = "serial-dictatorship-by-age/1";
+
+/// What the operator asked for.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The lottery seed.
+    pub seed: String,
+    /// Replace a stored allocation.
+    pub replace: bool,
+    /// Run even though registration is still open.
+    pub force: bool,
+    /// Now, for the registration check.
+    pub now: OffsetDateTime,
+}
+
+/// Reads, allocates and stores; returns the stored run.
+pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &RunOptions) -> anyhow::Result<RunRecord> {
+    let started_at = options.now;
+    let campaign = catalogue.campaign();
+    if campaign.registration_status(options.now) != RegistrationStatus::Closed && !options.force {
+        bail!(
+            "registration is still open until {}: allocating now would leave out later applicants (use --force for a trial run)",
+            campaign.registration_closes()
+        );
+    }
+    if let Some(existing) = store.current_run().await? {
+        if !options.replace {
+            bail!(store::StoreError::AlreadyAllocated { run_id: existing.run_id });
+        }
+        tracing::warn!(run = existing.run_id, "the stored allocation will be replaced");
+    }
+
+    let clock = Instant::now();
+    let rows = store.all_applications().await.context("cannot read the applications")?;
+    let read_seconds = clock.elapsed().as_secs_f64();
+    tracing::info!(applications = rows.len(), seconds = format!("{read_seconds:.2}"), "read");
+
+    let clock = Instant::now();
+    let applicants = to_applicants(&rows, catalogue)?;
+    let decisions = rule::allocate(catalogue, &applicants, &options.seed);
+    let days: Vec<_> = campaign.days().collect();
+    let windows = campaign.windows();
+    let mut allocated = 0u64;
+    let results: Vec<AllocationRow> = decisions
+        .iter()
+        .map(|d| {
+            let row = &rows[d.applicant];
+            let (appointment, choice_met, waitlist_position) = match d.outcome {
+                Outcome::Allocated { day, window, met } => {
+                    allocated += 1;
+                    let w = windows[usize::from(window)];
+                    let appointment = Appointment {
+                        date: days[usize::from(day)],
+                        window_start: campaign::dates::format_time(w.start),
+                        window_end: campaign::dates::format_time(w.end),
+                    };
+                    let met = match met {
+                        ChoiceMet::Week(k) => format!("week{k}"),
+                        ChoiceMet::Other => "other".to_owned(),
+                    };
+                    (Some(appointment), met, None)
+                }
+                Outcome::Waitlisted { position } => (None, "none".to_owned(), Some(u64::from(position))),
+            };
+            AllocationRow {
+                reference: row.reference.clone(),
+                priority: u64::from(d.priority),
+                lottery: d.lottery,
+                centre_id: row.centre_id.clone(),
+                appointment,
+                choice_met,
+                waitlist_position,
+            }
+        })
+        .collect();
+    let allocate_seconds = clock.elapsed().as_secs_f64();
+
+    let input_fingerprint = input_fingerprint(data, &rows)?;
+    let run_id: String = Sha256::digest(format!("{}\u{1f}{input_fingerprint}", options.seed))
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let clock = Instant::now();
+    let mut record = RunRecord {
+        run_id,
+        seed: options.seed.clone(),
+        input_fingerprint,
+        rule: RULE.to_owned(),
+        started_at,
+        finished_at: started_at + time::Duration::seconds_f64(read_seconds + allocate_seconds),
+        applicants: rows.len() as u64,
+        allocated,
+        waitlisted: rows.len() as u64 - allocated,
+        read_seconds,
+        allocate_seconds,
+        write_seconds: 0.0,
+    };
+    store.save_allocation(&record, &results, options.replace).await.context("cannot store the allocation")?;
+    record.write_seconds = clock.elapsed().as_secs_f64();
+    tracing::info!(
+        run = record.run_id,
+        allocated = record.allocated,
+        waitlisted = record.waitlisted,
+        allocate_seconds = format!("{allocate_seconds:.2}"),
+        write_seconds = format!("{:.2}", record.write_seconds),
+        "stored"
+    );
+    Ok(record)
+}
+
+/// The rule's view of the stored applications. Choices are read leniently:
+/// a day that is no longer a campaign day simply never has room (the
+/// calendar may have changed after people applied); a centre that is no
+/// longer in the catalogue is an error, since its applicants could go nowhere.
+pub fn to_applicants(rows: &[ApplicationRow], catalogue: &Catalogue) -> anyhow::Result<Vec<Applicant>> {
+    let campaign = catalogue.campaign();
+    let mut unknown = Vec::new();
+    let applicants = rows
+        .iter()
+        .filter_map(|row| {
+            let Some(centre) = campaign::CentreId::parse(&row.centre_id).and_then(|id| catalogue.centre_index(&id))
+            else {
+                unknown.push(format!("{} (centre {})", row.reference, row.centre_id));
+                return None;
+            };
+            let picks = campaign
+                .weeks()
+                .map(|week| match row.choices.split(',').nth(week.index()) {
+                    Some(ANY_DAY) => Pick::AnyOfWeek(u8::try_from(week.index()).unwrap_or(u8::MAX)),
+                    Some(text) => campaign::dates::parse_date(text)
+                        .filter(|d| campaign.week_of(*d) == Some(week))
+                        .map(|d| Pick::Day(u16::try_from((d - campaign.first_day()).whole_days()).unwrap_or(u16::MAX)))
+                        .unwrap_or(Pick::Unavailable),
+                    None => Pick::Unavailable,
+                })
+                .collect();
+            Some(Applicant {
+                reference: row.reference.clone(),
+                birth_date: row.birth_date,
+                centre,
+                picks,
+                accept_other_dates: row.accept_other_dates,
+            })
+        })
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "{} applications name centres that are not in the catalogue, e.g. {}: restore those centres in centres.csv",
+            unknown.len(),
+            unknown.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(applicants)
+}
+
+/// SHA-256 over the campaign files and every application (reference and
+/// fingerprint, in reference order): the same input gives the same value.
+fn input_fingerprint(data: &Path, rows: &[ApplicationRow]) -> anyhow::Result<String> {
+    let mut hasher = Sha256::new();
+    for file in [CAMPAIGN_FILE, CENTRES_FILE, CLOSURES_FILE] {
+        let bytes =
+            std::fs::read(data.join(file)).with_context(|| format!("cannot read {}", data.join(file).display()))?;
+        hasher.update(&bytes);
+        hasher.update([0x1e]);
+    }
+    for row in rows {
+        hasher.update(row.reference.as_bytes());
+        hasher.update([0x1f]);
+        hasher.update(row.fingerprint.as_bytes());
+        hasher.update([0x1e]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

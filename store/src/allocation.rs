@@ -1,0 +1,69 @@
+//! Allocation results: the run record and one row per application.
+
+use time::{Date, OffsetDateTime};
+
+/// A finished allocation run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// Identifies the run (derived from seed and input).
+    pub run_id: String,
+    /// The lottery seed.
+    pub seed: String,
+    /// SHA-256 over the applications and campaign files.
+    pub input_fingerprint: String,
+    /// Name and version of the rule applied.
+    pub rule: String,
+    /// When the run started.
+    pub started_at: OffsetDateTime,
+    /// When it finished allocating (before writing).
+    pub finished_at: OffsetDateTime,
+    /// Applications read.
+    pub applicants: u64,
+    /// Appointments given.
+    pub allocated: u64,
+    /// Applicants waitlisted.
+    pub waitlisted: u64,
+    /// Seconds spent reading.
+    pub read_seconds: f64,
+    /// Seconds spent allocating.
+    pub allocate_seconds: f64,
+    /// Seconds spent writing (of the previous stage; filled in before the commit).
+    pub write_seconds: f64,
+}
+
+/// One application's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllocationRow {
+    /// The application.
+    pub reference: String,
+    /// 1-based place in the processing order.
+    pub priority: u64,
+    /// The tie-break number.
+    pub lottery: u64,
+    /// The centre applied to.
+    pub centre_id: String,
+    /// The appointment, or `None` when waitlisted.
+    pub appointment: Option<Appointment>,
+    /// `week1` ... `weekN`, `other`, or `none`.
+    pub choice_met: String,
+    /// Place on the centre's waiting list, when waitlisted.
+    pub waitlist_position: Option<u64>,
+}
+
+/// A day and time window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    /// The day.
+    pub date: Date,
+    /// Window start, `HH:MM`.
+    pub window_start: String,
+    /// Window end, `HH:MM`.
+    pub window_end: String,
+}
+
+impl AllocationRow {
+    /// `allocated` or `waitlisted`.
+    pub fn status(&self) -> &'static str {
+        if self.appointment.is_some() { "allocated" } else { "waitlisted" }
+    }
+}
