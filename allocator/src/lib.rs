@@ -2,7 +2,10 @@
 //! stored application into an appointment or a place on a waiting list,
 //! oldest first, reproducibly from a published seed.
 
+pub mod confirm;
+pub mod gsm7;
 pub mod lottery;
+pub mod output;
 pub mod rule;
 pub mod run;
 

@@ -44,6 +44,14 @@ enum Command {
         #[arg(long, value_parser = parse_instant)]
         pretend_now: Option<OffsetDateTime>,
     },
+    /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
+    Confirmations {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Folder to write into (created if missing).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
     /// Load and check the campaign files, then print a summary.
     Check {
         #[command(flatten)]
@@ -59,7 +67,8 @@ fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
 async fn main() -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
     match Cli::parse().command {
         Command::Run { store: args, seed, replace, force, pretend_now } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
@@ -83,6 +92,25 @@ async fn main() -> anyhow::Result<()> {
                 record.read_seconds,
                 record.allocate_seconds,
                 record.write_seconds
+            );
+            store.close().await;
+        }
+        Command::Confirmations { store: args, out } => {
+            let catalogue = allocator::load_catalogue(&args.data)?;
+            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+            store.migrate().await?;
+            let run = store
+                .current_run()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
+            let applications = store.all_applications().await?;
+            let allocations = store.all_allocations().await?;
+            let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, &out)?;
+            println!(
+                "wrote {} messages for run {} to {} (personal data: readable by its owner only)",
+                allocations.len(),
+                run.run_id,
+                path.display()
             );
             store.close().await;
         }

@@ -28,6 +28,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    every_applicant_gets_one_confirmation_in_their_language,
     everyone_is_allocated_or_waitlisted_once_within_capacity,
     a_second_run_needs_replace_and_the_same_seed_gives_the_same_result,
     it_refuses_while_registration_is_open_unless_forced,
@@ -130,4 +131,65 @@ async fn applications_for_a_centre_missing_from_the_catalogue_stop_the_run() {
     let error = run(&db.store, &smaller, dir.path(), &options("x", false)).await.expect_err("refused");
     assert!(error.to_string().contains(&format!("centre {dropped}")), "{error}");
     assert!(db.store.current_run().await.expect("read").is_none());
+}
+
+/// The sample campaign with two small centres: most applicants are waitlisted.
+fn tiny_campaign() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(data().join("campaign.toml"), dir.path().join("campaign.toml")).expect("copy");
+    std::fs::write(
+        dir.path().join("centres.csv"),
+        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
+         SGR-0001,Selangor,Petaling,Dewan Kecil,\"1, Jalan A\",2,Sat;Sun\n\
+         PNG-0001,Pulau Pinang,Timur Laut,Pusat Pemberian Vaksin Integrasi Kompleks Sukan dan Rekreasi Komuniti Timur Laut,\"2, Jalan B\",3,\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
+    dir
+}
+
+async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backend) {
+    let Some(db) = fresh(backend).await else { return };
+    let tiny = tiny_campaign();
+    let catalogue = allocator::load_catalogue(tiny.path()).expect("tiny campaign");
+    intake::synth::run(&db.store, &catalogue, 400, 8, 1000).await.expect("synth");
+    let record = run(&db.store, &catalogue, tiny.path(), &options("c", false)).await.expect("run");
+    assert_eq!(record.allocated, 15 * 2 + 21 * 3, "every place is used");
+    assert_eq!(record.waitlisted, 400 - record.allocated);
+    let applications = db.store.all_applications().await.expect("read");
+    let allocations = db.store.all_allocations().await.expect("read");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, dir.path()).expect("outbox");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).expect("file").permissions().mode() & 0o777,
+            0o600,
+            "personal data: owner only"
+        );
+    }
+    let mut reader = csv::Reader::from_path(&path).expect("csv");
+    assert_eq!(reader.headers().expect("header").iter().collect::<Vec<_>>(), allocator::confirm::COLUMNS);
+    let lang_of: HashMap<&str, &str> = applications.iter().map(|a| (a.reference.as_str(), a.lang.as_str())).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut statuses = std::collections::HashSet::new();
+    for record in reader.records() {
+        let r = record.expect("row");
+        statuses.insert(r[4].to_owned());
+        assert!(seen.insert(r[0].to_owned()), "one message per applicant");
+        assert_eq!(&r[3], lang_of[&r[0]]);
+        let message = &r[11];
+        assert!(allocator::gsm7::septets(message).is_some_and(|n| n <= 160), "{message}");
+        match (&r[4], &r[3]) {
+            ("allocated", "ms") => assert!(message.starts_with("Vaksinasi ") && !r[8].is_empty() && r[9].len() == 11),
+            ("allocated", _) => assert!(message.starts_with("Vaccination ")),
+            ("waitlisted", "ms") => assert!(message.starts_with("Belum ada slot") && r[10] == *"none"),
+            ("waitlisted", _) => assert!(message.starts_with("No slot yet")),
+            (status, _) => panic!("unexpected status {status}"),
+        }
+        assert!(r[1].starts_with("+60"), "E.164 phone");
+    }
+    assert_eq!(seen.len(), applications.len());
+    assert!(statuses.contains("waitlisted") && statuses.contains("allocated"), "{statuses:?}");
 }
