@@ -6,6 +6,7 @@ pub mod confirm;
 pub mod gsm7;
 pub mod lottery;
 pub mod output;
+pub mod report;
 pub mod rule;
 pub mod run;
 

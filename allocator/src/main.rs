@@ -52,6 +52,14 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Print the auditor's figures and write them to DIR (report.json and CSVs).
+    Report {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Folder to write into (created if missing).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
     /// Load and check the campaign files, then print a summary.
     Check {
         #[command(flatten)]
@@ -111,6 +119,25 @@ async fn main() -> anyhow::Result<()> {
                 allocations.len(),
                 run.run_id,
                 path.display()
+            );
+            store.close().await;
+        }
+        Command::Report { store: args, out } => {
+            let catalogue = allocator::load_catalogue(&args.data)?;
+            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+            store.migrate().await?;
+            let run = store
+                .current_run()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
+            let applications = store.all_applications().await?;
+            let allocations = store.all_allocations().await?;
+            let report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
+            print!("{}", report.summary());
+            report.write(&out)?;
+            println!(
+                "wrote report.json, outcomes.csv, states.csv, busiest_centres.csv and busiest_days.csv to {}",
+                out.display()
             );
             store.close().await;
         }

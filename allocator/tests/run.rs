@@ -28,6 +28,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    the_report_adds_up_and_is_written,
     every_applicant_gets_one_confirmation_in_their_language,
     everyone_is_allocated_or_waitlisted_once_within_capacity,
     a_second_run_needs_replace_and_the_same_seed_gives_the_same_result,
@@ -192,4 +193,41 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
     }
     assert_eq!(seen.len(), applications.len());
     assert!(statuses.contains("waitlisted") && statuses.contains("allocated"), "{statuses:?}");
+}
+
+async fn the_report_adds_up_and_is_written(backend: Backend) {
+    let Some(db) = fresh(backend).await else { return };
+    let tiny = tiny_campaign();
+    let catalogue = allocator::load_catalogue(tiny.path()).expect("tiny campaign");
+    intake::synth::run(&db.store, &catalogue, 300, 9, 1000).await.expect("synth");
+    let record = run(&db.store, &catalogue, tiny.path(), &options("r", false)).await.expect("run");
+    let applications = db.store.all_applications().await.expect("read");
+    let allocations = db.store.all_allocations().await.expect("read");
+    let report =
+        allocator::report::Report::build(&catalogue, record.clone(), &applications, &allocations).expect("report");
+    let o = &report.overall;
+    assert_eq!((o.applicants, o.allocated, o.waitlisted), (300, record.allocated, record.waitlisted));
+    assert_eq!(o.by_choice.values().sum::<u64>(), o.allocated, "every allocation met exactly one choice");
+    let bands: u64 = report.by_age.iter().map(|(_, b)| b.applicants).sum();
+    assert_eq!(bands, 300, "every applicant is in one age band");
+    let states_allocated: u64 = report.states.iter().map(|s| s.2).sum();
+    assert_eq!(states_allocated, o.allocated);
+    let places: u64 = report.states.iter().map(|s| s.1).sum();
+    assert_eq!(places, 15 * 2 + 21 * 3);
+    assert_eq!(report.busiest_centres[0].0, "SGR-0001", "the smaller centre is the more crowded");
+    let dir = tempfile::tempdir().expect("temp dir");
+    report.write(dir.path()).expect("write");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).expect("json")).expect("valid");
+    assert_eq!(json["overall"]["applicants"], 300);
+    assert_eq!(json["run"]["seed"], "r");
+    let outcomes = std::fs::read_to_string(dir.path().join("outcomes.csv")).expect("csv");
+    assert!(
+        outcomes.starts_with("group,applicants,allocated,waitlisted,week1,week2,week3,other\nall,300,"),
+        "{outcomes}"
+    );
+    assert_eq!(outcomes.lines().count(), 1 + 1 + 5);
+    for file in ["states.csv", "busiest_centres.csv", "busiest_days.csv"] {
+        assert!(dir.path().join(file).exists(), "{file}");
+    }
 }
