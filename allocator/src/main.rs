@@ -60,6 +60,12 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Read every application as the run does, and say how many and how fast
+    /// (a check that the store is readable, and the floor of the run's time).
+    Scan {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Load and check the campaign files, then print a summary.
     Check {
         #[command(flatten)]
@@ -138,6 +144,20 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "wrote report.json, outcomes.csv, states.csv, busiest_centres.csv and busiest_days.csv to {}",
                 out.display()
+            );
+            store.close().await;
+        }
+        Command::Scan { store: args } => {
+            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+            store.migrate().await?;
+            let started = std::time::Instant::now();
+            let inputs = store.read_allocation_inputs().await?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "scanned {} applications in {seconds:.2}s ({:.0} a second); digest {}",
+                inputs.rows.len(),
+                inputs.rows.len() as f64 / seconds.max(1e-9),
+                inputs.digest
             );
             store.close().await;
         }

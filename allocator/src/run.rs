@@ -9,7 +9,7 @@ use campaign::application::ANY_DAY;
 use campaign::catalogue::{CAMPAIGN_FILE, CENTRES_FILE, CLOSURES_FILE};
 use campaign::{Catalogue, RegistrationStatus};
 use sha2::{Digest, Sha256};
-use store::{AllocationRow, ApplicationRow, Appointment, RunRecord, Store};
+use store::{AllocationInput, AllocationRow, Appointment, RunRecord, Store};
 use time::OffsetDateTime;
 
 use crate::rule::{self, Applicant, ChoiceMet, Outcome, Pick};
@@ -48,12 +48,13 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
     }
 
     let clock = Instant::now();
-    let rows = store.all_applications().await.context("cannot read the applications")?;
+    let inputs = store.read_allocation_inputs().await.context("cannot read the applications")?;
+    let rows = &inputs.rows;
     let read_seconds = clock.elapsed().as_secs_f64();
     tracing::info!(applications = rows.len(), seconds = format!("{read_seconds:.2}"), "read");
 
     let clock = Instant::now();
-    let applicants = to_applicants(&rows, catalogue)?;
+    let applicants = to_applicants(rows, catalogue)?;
     let decisions = rule::allocate(catalogue, &applicants, &options.seed);
     let days: Vec<_> = campaign.days().collect();
     let windows = campaign.windows();
@@ -91,8 +92,10 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         })
         .collect();
     let allocate_seconds = clock.elapsed().as_secs_f64();
-
-    let input_fingerprint = input_fingerprint(data, &rows)?;
+    let applicant_count = rows.len() as u64;
+    let input_fingerprint = input_fingerprint(data, &inputs.digest)?;
+    // Free the inputs before the write, which needs memory of its own.
+    drop((decisions, applicants, inputs));
     let run_id: String = Sha256::digest(format!("{}\u{1f}{input_fingerprint}", options.seed))
         .iter()
         .take(8)
@@ -106,14 +109,14 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         rule: RULE.to_owned(),
         started_at,
         finished_at: started_at + time::Duration::seconds_f64(read_seconds + allocate_seconds),
-        applicants: rows.len() as u64,
+        applicants: applicant_count,
         allocated,
-        waitlisted: rows.len() as u64 - allocated,
+        waitlisted: applicant_count - allocated,
         read_seconds,
         allocate_seconds,
         write_seconds: 0.0,
     };
-    store.save_allocation(&record, &results, options.replace).await.context("cannot store the allocation")?;
+    store.save_allocation(record.clone(), results, options.replace).await.context("cannot store the allocation")?;
     record.write_seconds = clock.elapsed().as_secs_f64();
     tracing::info!(
         run = record.run_id,
@@ -130,7 +133,7 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
 /// a day that is no longer a campaign day simply never has room (the
 /// calendar may have changed after people applied); a centre that is no
 /// longer in the catalogue is an error, since its applicants could go nowhere.
-pub fn to_applicants(rows: &[ApplicationRow], catalogue: &Catalogue) -> anyhow::Result<Vec<Applicant>> {
+pub fn to_applicants(rows: &[AllocationInput], catalogue: &Catalogue) -> anyhow::Result<Vec<Applicant>> {
     let campaign = catalogue.campaign();
     let mut unknown = Vec::new();
     let applicants = rows
@@ -171,9 +174,9 @@ pub fn to_applicants(rows: &[ApplicationRow], catalogue: &Catalogue) -> anyhow::
     Ok(applicants)
 }
 
-/// SHA-256 over the campaign files and every application (reference and
-/// fingerprint, in reference order): the same input gives the same value.
-fn input_fingerprint(data: &Path, rows: &[ApplicationRow]) -> anyhow::Result<String> {
+/// SHA-256 over the campaign files and the applications' digest (every
+/// reference and fingerprint, in reference order): same input, same value.
+fn input_fingerprint(data: &Path, applications_digest: &str) -> anyhow::Result<String> {
     let mut hasher = Sha256::new();
     for file in [CAMPAIGN_FILE, CENTRES_FILE, CLOSURES_FILE] {
         let bytes =
@@ -181,11 +184,6 @@ fn input_fingerprint(data: &Path, rows: &[ApplicationRow]) -> anyhow::Result<Str
         hasher.update(&bytes);
         hasher.update([0x1e]);
     }
-    for row in rows {
-        hasher.update(row.reference.as_bytes());
-        hasher.update([0x1f]);
-        hasher.update(row.fingerprint.as_bytes());
-        hasher.update([0x1e]);
-    }
+    hasher.update(applications_digest.as_bytes());
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

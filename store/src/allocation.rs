@@ -67,3 +67,28 @@ impl AllocationRow {
         if self.appointment.is_some() { "allocated" } else { "waitlisted" }
     }
 }
+
+/// What the allocator needs of one application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllocationInput {
+    /// The reference.
+    pub reference: String,
+    /// Date of birth.
+    pub birth_date: Date,
+    /// The centre applied to.
+    pub centre_id: String,
+    /// Week choices as stored (`2028-01-11,any,...`).
+    pub choices: String,
+    /// Whether another day at the centre is acceptable.
+    pub accept_other_dates: bool,
+}
+
+/// Every application's allocation input, in reference order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllocationInputs {
+    /// The applications.
+    pub rows: Vec<AllocationInput>,
+    /// SHA-256 (hex) over each application's reference and fingerprint, in
+    /// reference order: changes if any application changes.
+    pub digest: String,
+}

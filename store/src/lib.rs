@@ -7,6 +7,7 @@
 //! suite runs against both.
 
 mod allocation;
+mod bulk_sqlite;
 mod postgres;
 mod row;
 mod sqlite;
@@ -14,7 +15,7 @@ pub mod testing;
 
 use std::path::Path;
 
-pub use allocation::{AllocationRow, Appointment, RunRecord};
+pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
 pub use row::{ApplicationRow, InsertOutcome, choices_to_text};
 
 /// Where applications live.
@@ -44,6 +45,9 @@ pub enum StoreError {
         /// The stored run.
         run_id: String,
     },
+    /// A bulk read or write (SQLite through rusqlite) failed.
+    #[error("bulk database operation failed: {0}")]
+    Bulk(String),
     /// A stored row no longer reads back (edited by hand, or a newer schema).
     #[error("stored row {reference} is unreadable: {problem}")]
     Corrupt {
@@ -158,13 +162,33 @@ impl Store {
     /// without it a stored run is an error and nothing changes.
     pub async fn save_allocation(
         &self,
-        run: &RunRecord,
-        rows: &[AllocationRow],
+        run: RunRecord,
+        rows: Vec<AllocationRow>,
         replace: bool,
     ) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlite::save_allocation(pool, run, rows, replace).await,
-            Store::Postgres(pool) => postgres::save_allocation(pool, run, rows, replace).await,
+            Store::Sqlite(pool) => {
+                let path = bulk_sqlite::path_of(pool).await?;
+                tokio::task::spawn_blocking(move || bulk_sqlite::save_allocation(&path, &run, &rows, replace))
+                    .await
+                    .map_err(|e| StoreError::Bulk(e.to_string()))?
+            }
+            Store::Postgres(pool) => postgres::save_allocation(pool, &run, &rows, replace).await,
+        }
+    }
+
+    /// What the allocator needs of every application, in reference order,
+    /// with a digest of every (reference, fingerprint): the fast path for
+    /// millions of rows.
+    pub async fn read_allocation_inputs(&self) -> Result<AllocationInputs, StoreError> {
+        match self {
+            Store::Sqlite(pool) => {
+                let path = bulk_sqlite::path_of(pool).await?;
+                tokio::task::spawn_blocking(move || bulk_sqlite::read_allocation_inputs(&path))
+                    .await
+                    .map_err(|e| StoreError::Bulk(e.to_string()))?
+            }
+            Store::Postgres(pool) => postgres::read_allocation_inputs(pool).await,
         }
     }
 

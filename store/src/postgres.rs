@@ -9,7 +9,10 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
-use crate::{AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord, StoreError, classify};
+use crate::{
+    AllocationInput, AllocationInputs, AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord,
+    StoreError, classify,
+};
 
 pub(crate) async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<PgPool, StoreError> {
     let mut options: PgConnectOptions = url.parse()?;
@@ -83,7 +86,7 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Resu
 const ALL: &str = "
     SELECT reference, id_type, id_number, full_name, birth_date, phone, email, lang, centre_id, choices,
            accept_other_dates, fingerprint, submitted_at
-    FROM applications ORDER BY reference";
+    FROM applications ORDER BY reference COLLATE \"C\"";
 
 pub(crate) async fn all_applications(pool: &PgPool) -> Result<Vec<ApplicationRow>, StoreError> {
     let rows = sqlx::query(ALL).fetch_all(pool).await?;
@@ -241,4 +244,32 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
             })
         })
         .collect()
+}
+
+pub(crate) async fn read_allocation_inputs(pool: &PgPool) -> Result<AllocationInputs, StoreError> {
+    use futures_util::TryStreamExt;
+    use sha2::{Digest, Sha256};
+    let mut rows = sqlx::query(
+        "SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint \
+         FROM applications ORDER BY reference COLLATE \"C\"",
+    )
+    .fetch(pool);
+    let mut inputs = Vec::new();
+    let mut digest = Sha256::new();
+    while let Some(row) = rows.try_next().await? {
+        let reference: String = row.try_get(0)?;
+        let fingerprint: &str = row.try_get(5)?;
+        digest.update(reference.as_bytes());
+        digest.update([0x1f]);
+        digest.update(fingerprint.as_bytes());
+        digest.update([0x1e]);
+        inputs.push(AllocationInput {
+            reference,
+            birth_date: row.try_get(1)?,
+            centre_id: row.try_get(2)?,
+            choices: row.try_get(3)?,
+            accept_other_dates: row.try_get(4)?,
+        });
+    }
+    Ok(AllocationInputs { rows: inputs, digest: digest.finalize().iter().map(|b| format!("{b:02x}")).collect() })
 }

@@ -125,9 +125,6 @@ pub(crate) async fn all_applications(pool: &SqlitePool) -> Result<Vec<Applicatio
         .collect()
 }
 
-const RUN_COLUMNS: &str = "run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
-     waitlisted, read_seconds, allocate_seconds, write_seconds";
-
 pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, StoreError> {
     let row = sqlx::query(
         "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
@@ -155,66 +152,6 @@ pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, 
         allocate_seconds: row.try_get(10)?,
         write_seconds: row.try_get(11)?,
     }))
-}
-
-/// 11 parameters a row, below SQLite's 32766.
-const ALLOCATIONS_PER_STATEMENT: usize = 2900;
-
-pub(crate) async fn save_allocation(
-    pool: &SqlitePool,
-    run: &RunRecord,
-    rows: &[AllocationRow],
-    replace: bool,
-) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT run_id FROM allocation_runs LIMIT 1").fetch_optional(&mut *tx).await?;
-    if let Some(run_id) = stored {
-        if !replace {
-            return Err(StoreError::AlreadyAllocated { run_id });
-        }
-        sqlx::query("DELETE FROM allocations").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM allocation_runs").execute(&mut *tx).await?;
-    }
-    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("INSERT INTO allocation_runs ({RUN_COLUMNS}) "));
-    insert.push_values([run], |mut b, r| {
-        b.push_bind(r.run_id.clone())
-            .push_bind(r.seed.clone())
-            .push_bind(r.input_fingerprint.clone())
-            .push_bind(r.rule.clone())
-            .push_bind(r.started_at.format(&Rfc3339).unwrap_or_default())
-            .push_bind(r.finished_at.format(&Rfc3339).unwrap_or_default())
-            .push_bind(i64::try_from(r.applicants).unwrap_or(i64::MAX))
-            .push_bind(i64::try_from(r.allocated).unwrap_or(i64::MAX))
-            .push_bind(i64::try_from(r.waitlisted).unwrap_or(i64::MAX))
-            .push_bind(r.read_seconds)
-            .push_bind(r.allocate_seconds)
-            .push_bind(r.write_seconds);
-    });
-    insert.build().execute(&mut *tx).await?;
-    for chunk in rows.chunks(ALLOCATIONS_PER_STATEMENT) {
-        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO allocations (reference, run_id, priority, lottery, centre_id, status, appointment_date, \
-             window_start, window_end, choice_met, waitlist_position) ",
-        );
-        insert.push_values(chunk, |mut b, r| {
-            let appointment = r.appointment.as_ref();
-            b.push_bind(r.reference.clone())
-                .push_bind(run.run_id.clone())
-                .push_bind(i64::try_from(r.priority).unwrap_or(i64::MAX))
-                .push_bind(r.lottery.to_string())
-                .push_bind(r.centre_id.clone())
-                .push_bind(r.status())
-                .push_bind(appointment.map(|a| campaign::dates::format_date(a.date)))
-                .push_bind(appointment.map(|a| a.window_start.clone()))
-                .push_bind(appointment.map(|a| a.window_end.clone()))
-                .push_bind(r.choice_met.clone())
-                .push_bind(r.waitlist_position.map(|p| i64::try_from(p).unwrap_or(i64::MAX)));
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 pub(crate) async fn all_allocations(pool: &SqlitePool) -> Result<Vec<AllocationRow>, StoreError> {

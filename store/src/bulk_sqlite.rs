@@ -1,0 +1,148 @@
+//! Bulk reads and writes of the allocation on SQLite, through rusqlite on a
+//! blocking thread: sqlx hands every row and every bound value across to its
+//! worker thread one at a time, which is fine for intake's small batches but
+//! ten times too slow for millions of rows. Both use the same SQLite library.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, params};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{AllocationInput, AllocationInputs, AllocationRow, RunRecord, StoreError};
+
+/// The database file behind the pool.
+pub(crate) async fn path_of(pool: &SqlitePool) -> Result<PathBuf, StoreError> {
+    let file: String =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'").fetch_one(pool).await?;
+    Ok(PathBuf::from(file))
+}
+
+fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(bulk_error)?;
+    connection.busy_timeout(Duration::from_secs(30)).map_err(bulk_error)?;
+    connection.pragma_update(None, "synchronous", "FULL").map_err(bulk_error)?;
+    // 128 MiB of page cache: a bulk load of millions of rows touches far more
+    // than the default 2 MiB, and this connection lives only for the load.
+    connection.pragma_update(None, "cache_size", "-131072").map_err(bulk_error)?;
+    Ok(connection)
+}
+
+fn bulk_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Bulk(e.to_string())
+}
+
+pub(crate) fn read_allocation_inputs(path: &Path) -> Result<AllocationInputs, StoreError> {
+    let connection = open(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut statement = connection
+        .prepare(
+            "SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint \
+             FROM applications ORDER BY reference",
+        )
+        .map_err(bulk_error)?;
+    let mut rows = statement.query([]).map_err(bulk_error)?;
+    let mut inputs = Vec::new();
+    let mut digest = Sha256::new();
+    while let Some(row) = rows.next().map_err(bulk_error)? {
+        let text = |i: usize| -> Result<&str, StoreError> {
+            row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(bulk_error)
+        };
+        let reference = text(0)?;
+        let birth = text(1)?;
+        let birth_date = campaign::dates::parse_date(birth)
+            .ok_or_else(|| StoreError::Corrupt { reference: reference.to_owned(), problem: "birth_date".into() })?;
+        digest.update(reference.as_bytes());
+        digest.update([0x1f]);
+        digest.update(text(5)?.as_bytes());
+        digest.update([0x1e]);
+        inputs.push(AllocationInput {
+            reference: reference.to_owned(),
+            birth_date,
+            centre_id: text(2)?.to_owned(),
+            choices: text(3)?.to_owned(),
+            accept_other_dates: row.get::<_, i64>(4).map_err(bulk_error)? != 0,
+        });
+    }
+    Ok(AllocationInputs { rows: inputs, digest: digest.finalize().iter().map(|b| format!("{b:02x}")).collect() })
+}
+
+pub(crate) fn save_allocation(
+    path: &Path,
+    run: &RunRecord,
+    rows: &[AllocationRow],
+    replace: bool,
+) -> Result<(), StoreError> {
+    let mut connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(bulk_error)?;
+    let stored: Option<String> = tx
+        .query_row("SELECT run_id FROM allocation_runs LIMIT 1", [], |r| r.get(0))
+        .map(Some)
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+        .map_err(bulk_error)?;
+    if let Some(run_id) = stored {
+        if !replace {
+            return Err(StoreError::AlreadyAllocated { run_id });
+        }
+        tx.execute("DELETE FROM allocations", []).map_err(bulk_error)?;
+        tx.execute("DELETE FROM allocation_runs", []).map_err(bulk_error)?;
+    }
+    // The staff lists' index is built once after the load rather than
+    // updated row by row, all inside this transaction: same schema at commit.
+    tx.execute("DROP INDEX IF EXISTS allocations_by_centre_day", []).map_err(bulk_error)?;
+    tx.execute(
+        "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            run.run_id,
+            run.seed,
+            run.input_fingerprint,
+            run.rule,
+            run.started_at.format(&Rfc3339).unwrap_or_default(),
+            run.finished_at.format(&Rfc3339).unwrap_or_default(),
+            i64::try_from(run.applicants).unwrap_or(i64::MAX),
+            i64::try_from(run.allocated).unwrap_or(i64::MAX),
+            i64::try_from(run.waitlisted).unwrap_or(i64::MAX),
+            run.read_seconds,
+            run.allocate_seconds,
+            run.write_seconds,
+        ],
+    )
+    .map_err(bulk_error)?;
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO allocations (reference, run_id, priority, lottery, centre_id, status, appointment_date, \
+                 window_start, window_end, choice_met, waitlist_position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .map_err(bulk_error)?;
+        // In reference order, the primary key grows at its end instead of
+        // being written all over: several times faster for millions of rows.
+        let mut in_key_order: Vec<&AllocationRow> = rows.iter().collect();
+        in_key_order.sort_unstable_by(|a, b| a.reference.cmp(&b.reference));
+        for r in in_key_order {
+            let appointment = r.appointment.as_ref();
+            insert
+                .execute(params![
+                    r.reference,
+                    run.run_id,
+                    i64::try_from(r.priority).unwrap_or(i64::MAX),
+                    r.lottery.to_string(),
+                    r.centre_id,
+                    r.status(),
+                    appointment.map(|a| campaign::dates::format_date(a.date)),
+                    appointment.map(|a| a.window_start.as_str()),
+                    appointment.map(|a| a.window_end.as_str()),
+                    r.choice_met,
+                    r.waitlist_position.map(|p| i64::try_from(p).unwrap_or(i64::MAX)),
+                ])
+                .map_err(bulk_error)?;
+        }
+    }
+    tx.execute("CREATE INDEX allocations_by_centre_day ON allocations (centre_id, appointment_date, window_start)", [])
+        .map_err(bulk_error)?;
+    tx.commit().map_err(bulk_error)
+}
