@@ -3,6 +3,7 @@
 //! oldest first, reproducibly from a published seed.
 
 pub mod confirm;
+pub mod export;
 pub mod gsm7;
 pub mod lottery;
 pub mod output;

@@ -52,6 +52,24 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Write the staff lists: per centre and state folder, day lists and
+    /// waiting lists (CSV), summary.csv and manifest.json.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Folder to write into (created if missing).
+        #[arg(long, default_value = "out/export")]
+        out: PathBuf,
+        /// Only this centre (repeat for several).
+        #[arg(long = "centre")]
+        centres: Vec<String>,
+        /// Only centres in this state (repeat for several).
+        #[arg(long = "state")]
+        states: Vec<campaign::State>,
+        /// Leave out the UTF-8 byte-order mark.
+        #[arg(long)]
+        no_bom: bool,
+    },
     /// Print the auditor's figures and write them to DIR (report.json and CSVs).
     Report {
         #[command(flatten)]
@@ -125,6 +143,40 @@ async fn main() -> anyhow::Result<()> {
                 allocations.len(),
                 run.run_id,
                 path.display()
+            );
+            store.close().await;
+        }
+        Command::Export { store: args, out, centres, states, no_bom } => {
+            let catalogue = allocator::load_catalogue(&args.data)?;
+            for id in &centres {
+                anyhow::ensure!(
+                    catalogue.centre(&id.to_ascii_uppercase()).is_some(),
+                    "--centre {id}: no such centre in the catalogue"
+                );
+            }
+            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+            store.migrate().await?;
+            let run = store
+                .current_run()
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
+            let applications = store.all_applications().await?;
+            let allocations = store.all_allocations().await?;
+            let options = allocator::export::ExportOptions { centres, states, no_bom };
+            let files = allocator::export::write_exports(
+                &catalogue,
+                &run,
+                &applications,
+                &allocations,
+                &options,
+                &out,
+                OffsetDateTime::now_utc(),
+            )?;
+            println!(
+                "wrote {} files for run {} to {} with manifest.json; the centre lists hold personal data and are readable by their owner only: hand them over encrypted (see README)",
+                files.len(),
+                run.run_id,
+                out.display()
             );
             store.close().await;
         }

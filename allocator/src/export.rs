@@ -1,0 +1,265 @@
+//! Staff exports: per-centre day lists and waiting lists, a summary, and a
+//! manifest to check a copy is complete and untampered.
+//!
+//! The CSVs open cleanly in Excel: UTF-8 with a byte-order mark (so Malay,
+//! Chinese and Tamil names show), CRLF line ends, a header row, RFC 4180
+//! quoting. A cell that a spreadsheet would run as a formula (starting with
+//! `=`, `+`, `-`, `@`, tab or carriage return) is written with a leading
+//! apostrophe, per OWASP's CSV-injection advice; the stored data is untouched.
+//! Identity numbers are written as printed on the card (`900101-14-5678`)
+//! and phones as dialled at home (`012-345 6789`), which spreadsheets keep as
+//! text with their leading zeros.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use campaign::{Catalogue, Centre};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use store::{AllocationRow, ApplicationRow, RunRecord};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::output::private_file;
+
+/// Columns of a centre's day list.
+pub const DAY_LIST_COLUMNS: [&str; 11] = [
+    "date",
+    "time_window",
+    "reference",
+    "full_name",
+    "id_type",
+    "id_number",
+    "birth_date",
+    "age",
+    "phone",
+    "choice_met",
+    "attended",
+];
+
+/// Columns of a centre's waiting list.
+pub const WAITLIST_COLUMNS: [&str; 8] =
+    ["position", "reference", "full_name", "id_type", "id_number", "birth_date", "age", "phone"];
+
+/// Columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: [&str; 7] =
+    ["centre_id", "state", "date", "capacity", "allocated", "remaining", "waitlisted"];
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Only these centres (all when empty).
+    pub centres: Vec<String>,
+    /// Only centres in these states (all when empty).
+    pub states: Vec<campaign::State>,
+    /// Leave out the UTF-8 byte-order mark (for tools that choke on it).
+    pub no_bom: bool,
+}
+
+/// One file written, for the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFile {
+    /// Path relative to the export folder.
+    pub path: String,
+    /// Data rows (without the header).
+    pub rows: usize,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// Makes a cell safe to open in a spreadsheet without running anything.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes every file into `out`; returns them in writing order.
+pub fn write_exports(
+    catalogue: &Catalogue,
+    run: &RunRecord,
+    applications: &[ApplicationRow],
+    allocations: &[AllocationRow],
+    options: &ExportOptions,
+    out: &Path,
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<ExportedFile>> {
+    let by_reference: HashMap<&str, &ApplicationRow> = applications.iter().map(|a| (a.reference.as_str(), a)).collect();
+    let chosen = |c: &Centre| {
+        (options.centres.is_empty() || options.centres.iter().any(|id| id.eq_ignore_ascii_case(c.id.as_str())))
+            && (options.states.is_empty() || options.states.contains(&c.state))
+    };
+    let mut per_centre: BTreeMap<&str, Vec<(&AllocationRow, &ApplicationRow)>> = BTreeMap::new();
+    for allocation in allocations {
+        let application = by_reference
+            .get(allocation.reference.as_str())
+            .with_context(|| format!("allocation {} has no application", allocation.reference))?;
+        per_centre.entry(allocation.centre_id.as_str()).or_default().push((allocation, application));
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let on = catalogue.campaign().age_reference_date();
+    let mut files = Vec::new();
+    let mut summary: Vec<Vec<String>> = Vec::new();
+    for centre in catalogue.centres().iter().filter(|c| chosen(c)) {
+        let entries = per_centre.remove(centre.id.as_str()).unwrap_or_default();
+        let (mut booked, mut waiting): (Vec<_>, Vec<_>) =
+            entries.into_iter().partition(|(a, _)| a.appointment.is_some());
+        booked.sort_by(|(a, x), (b, y)| {
+            let (sa, sb) = (a.appointment.as_ref(), b.appointment.as_ref());
+            sa.map(|s| (s.date, &s.window_start))
+                .cmp(&sb.map(|s| (s.date, &s.window_start)))
+                .then_with(|| x.full_name.to_lowercase().cmp(&y.full_name.to_lowercase()))
+                .then_with(|| a.reference.cmp(&b.reference))
+        });
+        waiting.sort_by_key(|(a, _)| a.waitlist_position);
+        let folder = centre.state.slug();
+        let person = |app: &ApplicationRow| -> [String; 6] {
+            [
+                app.full_name.clone(),
+                app.id_type.clone(),
+                printed_id(app),
+                campaign::dates::format_date(app.birth_date),
+                campaign::dates::age_on(app.birth_date, on).to_string(),
+                national_phone(&app.phone),
+            ]
+        };
+        let day_rows: Vec<Vec<String>> = booked
+            .iter()
+            .map(|(a, app)| {
+                let slot = a.appointment.as_ref().expect("partitioned on appointments");
+                let [name, id_type, id_number, birth, age, phone] = person(app);
+                vec![
+                    campaign::dates::format_date(slot.date),
+                    format!("{}-{}", slot.window_start, slot.window_end),
+                    a.reference.clone(),
+                    name,
+                    id_type,
+                    id_number,
+                    birth,
+                    age,
+                    phone,
+                    a.choice_met.clone(),
+                    String::new(),
+                ]
+            })
+            .collect();
+        files.push(write_csv(
+            out,
+            &format!("{folder}/{}.csv", centre.id),
+            &DAY_LIST_COLUMNS,
+            &day_rows,
+            options,
+            true,
+        )?);
+        let wait_rows: Vec<Vec<String>> = waiting
+            .iter()
+            .map(|(a, app)| {
+                let [name, id_type, id_number, birth, age, phone] = person(app);
+                vec![
+                    a.waitlist_position.unwrap_or_default().to_string(),
+                    a.reference.clone(),
+                    name,
+                    id_type,
+                    id_number,
+                    birth,
+                    age,
+                    phone,
+                ]
+            })
+            .collect();
+        files.push(write_csv(
+            out,
+            &format!("{folder}/{}-waitlist.csv", centre.id),
+            &WAITLIST_COLUMNS,
+            &wait_rows,
+            options,
+            true,
+        )?);
+
+        let mut totals = (0u64, 0u64);
+        for day in catalogue.campaign().days().filter(|d| catalogue.is_open(centre, *d)) {
+            let capacity = u64::from(centre.daily_capacity);
+            let allocated =
+                booked.iter().filter(|(a, _)| a.appointment.as_ref().is_some_and(|s| s.date == day)).count() as u64;
+            totals = (totals.0 + capacity, totals.1 + allocated);
+            summary.push(vec![
+                centre.id.to_string(),
+                centre.state.name().into(),
+                campaign::dates::format_date(day),
+                capacity.to_string(),
+                allocated.to_string(),
+                (capacity - allocated).to_string(),
+                String::new(),
+            ]);
+        }
+        summary.push(vec![
+            centre.id.to_string(),
+            centre.state.name().into(),
+            "total".into(),
+            totals.0.to_string(),
+            totals.1.to_string(),
+            (totals.0 - totals.1).to_string(),
+            waiting.len().to_string(),
+        ]);
+    }
+    files.push(write_csv(out, "summary.csv", &SUMMARY_COLUMNS, &summary, options, false)?);
+    let manifest = json!({
+        "run_id": run.run_id,
+        "seed": run.seed,
+        "rule": run.rule,
+        "input_fingerprint": run.input_fingerprint,
+        "exported_at": now.format(&Rfc3339).unwrap_or_default(),
+        "files": files.iter().map(|f| json!({ "path": f.path, "rows": f.rows, "sha256": f.sha256 })).collect::<Vec<_>>(),
+    });
+    std::fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
+    Ok(files)
+}
+
+fn write_csv(
+    out: &Path,
+    relative: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+    options: &ExportOptions,
+    personal: bool,
+) -> anyhow::Result<ExportedFile> {
+    let mut bytes: Vec<u8> = Vec::new();
+    if !options.no_bom {
+        bytes.extend_from_slice("\u{feff}".as_bytes());
+    }
+    {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut bytes);
+        writer.write_record(header)?;
+        for row in rows {
+            writer
+                .write_record(row.iter().map(|cell| neutralise(cell)).collect::<Vec<_>>().iter().map(|c| c.as_ref()))?;
+        }
+        writer.flush()?;
+    }
+    let path: PathBuf = out.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let mut file = if personal { private_file(&path)? } else { std::fs::File::create(&path)? };
+    file.write_all(&bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(ExportedFile { path: relative.to_owned(), rows: rows.len(), sha256 })
+}
+
+/// The identity number as printed: MyKad `YYMMDD-PB-###G`, passports as stored.
+fn printed_id(app: &ApplicationRow) -> String {
+    match app.id_type.as_str() {
+        "mykad" => campaign::application::MyKadNumber::parse(&app.id_number)
+            .map(|n| n.formatted())
+            .unwrap_or_else(|_| app.id_number.clone()),
+        _ => app.id_number.clone(),
+    }
+}
+
+/// The phone as dialled in Malaysia (`012-345 6789`).
+fn national_phone(e164: &str) -> String {
+    campaign::application::MobilePhone::parse(e164).map(|p| p.national()).unwrap_or_else(|_| e164.to_owned())
+}

@@ -1,0 +1,219 @@
+//! Staff exports open safely in a spreadsheet and agree with the allocation.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use allocator::export::{ExportOptions, write_exports};
+use allocator::run::{RunOptions, run};
+use campaign::{Application, RawApplication};
+use store::ApplicationRow;
+use store::testing::{Backend, fresh};
+use time::macros::datetime;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+/// Names a spreadsheet could misread, or that test the quoting.
+const HOSTILE: [&str; 10] = [
+    "=HYPERLINK(\"http://x.example\",\"click\")",
+    "+60123",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\tTab Leading",
+    "\rCarriage",
+    "Tan, \"Ah Kow\"",
+    "Line\nBreak",
+    "\u{200f}محمد علي",
+    "Siti 😀 Nurhaliza",
+];
+
+/// Sample data with two small centres, and hostile names stored directly.
+async fn allocated(backend: Backend) -> Option<(store::testing::TestDatabase, tempfile::TempDir, campaign::Catalogue)> {
+    let db = fresh(backend).await?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(data().join("campaign.toml"), dir.path().join("campaign.toml")).expect("copy");
+    std::fs::write(
+        dir.path().join("centres.csv"),
+        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
+         SGR-0001,Selangor,Petaling,Dewan A,\"1, Jalan A\",3,Sat;Sun\n\
+         KDH-0001,Kedah,Kulim,Dewan B,\"2, Jalan B\",2,Fri;Sat\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
+    let catalogue = allocator::load_catalogue(dir.path()).expect("tiny campaign");
+    intake::synth::run(&db.store, &catalogue, 150, 12, 1000).await.expect("synth");
+    let hostile: Vec<ApplicationRow> = HOSTILE
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let raw = RawApplication {
+                id_type: "mykad".into(),
+                id_number: format!("400101010{i:03}"),
+                full_name: "Placeholder".into(),
+                phone: "0123456789".into(),
+                centre: "SGR-0001".into(),
+                weeks: vec!["2028-01-10".into(), "any".into(), "any".into()],
+                consent: true,
+                ..RawApplication::default()
+            };
+            let app = Application::parse(&raw, &catalogue).expect("valid");
+            let mut row = ApplicationRow::new(&app, format!("HSTL{i}-22222"), datetime!(2027-05-05 05:05 UTC));
+            row.full_name = (*name).to_owned();
+            row
+        })
+        .collect();
+    db.store.insert_batch(&hostile).await.expect("stored");
+    let options =
+        RunOptions { seed: "export".into(), replace: false, force: false, now: datetime!(2028-01-02 00:00 UTC) };
+    run(&db.store, &catalogue, dir.path(), &options).await.expect("run");
+    Some((db, dir, catalogue))
+}
+
+fn read_csv(path: &Path) -> (Vec<u8>, Vec<Vec<String>>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|_| panic!("{} exists", path.display()));
+    let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(body);
+    let rows = reader.records().map(|r| r.expect("valid csv").iter().map(str::to_owned).collect()).collect();
+    (bytes, rows)
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
+    };
+}
+
+on_both_backends!(exports_round_trip_and_agree_everywhere);
+
+async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
+    let Some((db, _data, catalogue)) = allocated(backend).await else { return };
+    let run_record = db.store.current_run().await.expect("read").expect("run");
+    let applications = db.store.all_applications().await.expect("read");
+    let allocations = db.store.all_allocations().await.expect("read");
+    let out = tempfile::tempdir().expect("temp dir");
+    let now = datetime!(2028-01-03 08:00 UTC);
+    let files =
+        write_exports(&catalogue, &run_record, &applications, &allocations, &ExportOptions::default(), out.path(), now)
+            .expect("export");
+    assert_eq!(files.len(), 2 * 2 + 1, "day list and waitlist per centre, and the summary");
+
+    let by_ref: HashMap<&str, &store::AllocationRow> = allocations.iter().map(|a| (a.reference.as_str(), a)).collect();
+    let names: HashMap<&str, &str> =
+        applications.iter().map(|a| (a.reference.as_str(), a.full_name.as_str())).collect();
+    let mut listed = HashSet::new();
+    for (folder, centre) in [("sgr", "SGR-0001"), ("kdh", "KDH-0001")] {
+        let (bytes, rows) = read_csv(&out.path().join(format!("{folder}/{centre}.csv")));
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "a byte-order mark for Excel");
+        assert!(bytes.windows(2).filter(|w| w == b"\r\n").count() >= rows.len(), "CRLF line ends");
+        assert_eq!(rows[0], allocator::export::DAY_LIST_COLUMNS);
+        let mut previous = (String::new(), String::new());
+        for row in &rows[1..] {
+            let allocation = by_ref[row[2].as_str()];
+            let slot = allocation.appointment.as_ref().expect("only appointments in the day list");
+            assert_eq!(allocation.centre_id, centre);
+            assert_eq!(row[0], campaign::dates::format_date(slot.date));
+            assert_eq!(row[1], format!("{}-{}", slot.window_start, slot.window_end));
+            assert!((row[0].clone(), row[1].clone()) >= previous, "sorted by date and window");
+            previous = (row[0].clone(), row[1].clone());
+            let stored = names[row[2].as_str()];
+            let expected = match stored.chars().next() {
+                Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{stored}"),
+                _ => stored.to_owned(),
+            };
+            assert_eq!(row[3], expected, "names survive as text, never as formulas");
+            if row[4] == "mykad" {
+                assert!(row[5].len() == 14 && row[5].chars().nth(6) == Some('-'), "MyKad as printed: {}", row[5]);
+            }
+            assert!(row[8].starts_with('0') && row[8].contains('-'), "phone keeps its leading zero: {}", row[8]);
+            assert_eq!(row[10], "", "an empty attended column");
+            listed.insert(row[2].clone());
+        }
+        let (_, waitlist) = read_csv(&out.path().join(format!("{folder}/{centre}-waitlist.csv")));
+        let positions: Vec<u64> = waitlist[1..].iter().map(|r| r[0].parse().expect("position")).collect();
+        assert_eq!(positions, (1..=positions.len() as u64).collect::<Vec<_>>());
+        for row in &waitlist[1..] {
+            assert!(by_ref[row[1].as_str()].appointment.is_none());
+            listed.insert(row[1].clone());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(out.path().join(format!("{folder}/{centre}.csv")))
+                .expect("file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "personal data: owner only");
+        }
+    }
+    assert_eq!(listed.len(), allocations.len(), "everyone is on exactly one list");
+    let hostile_listed = HOSTILE.iter().filter(|n| applications.iter().any(|a| a.full_name == **n)).count();
+    assert_eq!(hostile_listed, HOSTILE.len());
+
+    // The summary agrees with the lists and with the run.
+    let (_, summary) = read_csv(&out.path().join("summary.csv"));
+    assert_eq!(summary[0], allocator::export::SUMMARY_COLUMNS);
+    let mut allocated_total = 0;
+    for centre in ["SGR-0001", "KDH-0001"] {
+        let days: Vec<&Vec<String>> = summary[1..].iter().filter(|r| r[0] == centre && r[2] != "total").collect();
+        let total = summary[1..].iter().find(|r| r[0] == centre && r[2] == "total").expect("a total row");
+        let day_sum: u64 = days.iter().map(|r| r[4].parse::<u64>().expect("n")).sum();
+        assert_eq!(day_sum.to_string(), total[4]);
+        for r in &days {
+            let (cap, alloc, rem): (u64, u64, u64) =
+                (r[3].parse().expect("n"), r[4].parse().expect("n"), r[5].parse().expect("n"));
+            assert_eq!(cap, alloc + rem);
+        }
+        let folder = if centre == "SGR-0001" { "sgr" } else { "kdh" };
+        let (_, list) = read_csv(&out.path().join(format!("{folder}/{centre}.csv")));
+        assert_eq!(total[4], (list.len() - 1).to_string());
+        let (_, waitlist) = read_csv(&out.path().join(format!("{folder}/{centre}-waitlist.csv")));
+        assert_eq!(total[6], (waitlist.len() - 1).to_string());
+        allocated_total += day_sum;
+    }
+    assert_eq!(allocated_total, run_record.allocated);
+
+    // The manifest verifies every file.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["run_id"], run_record.run_id.as_str());
+    assert_eq!(manifest["exported_at"], "2028-01-03T08:00:00Z");
+    for file in manifest["files"].as_array().expect("files") {
+        let path = out.path().join(file["path"].as_str().expect("path"));
+        let (bytes, rows) = read_csv(&path);
+        use sha2::Digest;
+        let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(file["sha256"], digest.as_str());
+        assert_eq!(file["rows"], rows.len() - 1);
+    }
+
+    // The same allocation exports to the same bytes; --no-bom drops only the mark.
+    let again = tempfile::tempdir().expect("temp dir");
+    write_exports(&catalogue, &run_record, &applications, &allocations, &ExportOptions::default(), again.path(), now)
+        .expect("again");
+    let plain = tempfile::tempdir().expect("temp dir");
+    let no_bom = ExportOptions { no_bom: true, ..ExportOptions::default() };
+    write_exports(&catalogue, &run_record, &applications, &allocations, &no_bom, plain.path(), now).expect("no bom");
+    for file in &files {
+        let first = std::fs::read(out.path().join(&file.path)).expect("file");
+        assert_eq!(first, std::fs::read(again.path().join(&file.path)).expect("file"), "{}", file.path);
+        assert_eq!(first[3..], std::fs::read(plain.path().join(&file.path)).expect("file")[..], "{}", file.path);
+    }
+}
+
+#[tokio::test]
+async fn exports_can_be_limited_to_centres_or_states() {
+    let (db, _data, catalogue) = allocated(Backend::Sqlite).await.expect("sqlite runs");
+    let run_record = db.store.current_run().await.expect("read").expect("run");
+    let applications = db.store.all_applications().await.expect("read");
+    let allocations = db.store.all_allocations().await.expect("read");
+    let out = tempfile::tempdir().expect("temp dir");
+    let options = ExportOptions { states: vec![campaign::State::Kedah], ..ExportOptions::default() };
+    let now = datetime!(2028-01-03 08:00 UTC);
+    let files =
+        write_exports(&catalogue, &run_record, &applications, &allocations, &options, out.path(), now).expect("export");
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["kdh/KDH-0001.csv", "kdh/KDH-0001-waitlist.csv", "summary.csv"]);
+}
