@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::output::private_file;
+use crate::workbook::{DayRow, WaitRow, centre_workbook};
 
 /// Columns of a centre's day list.
 pub const DAY_LIST_COLUMNS: [&str; 11] = [
@@ -56,6 +57,8 @@ pub struct ExportOptions {
     pub states: Vec<campaign::State>,
     /// Leave out the UTF-8 byte-order mark (for tools that choke on it).
     pub no_bom: bool,
+    /// Language of the printed workbooks' headings.
+    pub lang: campaign::Lang,
 }
 
 /// One file written, for the manifest.
@@ -178,6 +181,37 @@ pub fn write_exports(
             options,
             true,
         )?);
+
+        // The staff copy to print: the same people, every cell as text.
+        let mut days: Vec<(time::Date, Vec<DayRow>)> = Vec::new();
+        for row in &day_rows {
+            let date = campaign::dates::parse_date(&row[0]).context("an exported date reads back")?;
+            if days.last().is_none_or(|(d, _)| *d != date) {
+                days.push((date, Vec::new()));
+            }
+            let [_, time, reference, name, id_type, id_number, birth, age, phone, choice, _] = row.as_slice() else {
+                continue;
+            };
+            let cells = [time, reference, name, id_type, id_number, birth, age, phone, choice].map(|c| c.clone());
+            days.last_mut().expect("pushed above").1.push(cells);
+        }
+        let waitlist: Vec<WaitRow> = wait_rows.iter().filter_map(|r| <[String; 8]>::try_from(r.clone()).ok()).collect();
+        let bytes = centre_workbook(
+            options.lang,
+            catalogue.campaign().first_day(),
+            &centre.name,
+            centre.id.as_str(),
+            &days,
+            &waitlist,
+        )
+        .with_context(|| format!("cannot build the workbook of {}", centre.id))?;
+        let relative = format!("{folder}/{}.xlsx", centre.id);
+        private_file(&out.join(&relative))?.write_all(&bytes)?;
+        files.push(ExportedFile {
+            path: relative,
+            rows: day_rows.len() + wait_rows.len(),
+            sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+        });
 
         let mut totals = (0u64, 0u64);
         for day in catalogue.campaign().days().filter(|d| catalogue.is_open(centre, *d)) {

@@ -10,6 +10,7 @@ pub mod output;
 pub mod report;
 pub mod rule;
 pub mod run;
+pub mod workbook;
 
 use std::path::Path;
 

@@ -69,6 +69,9 @@ enum Command {
         /// Leave out the UTF-8 byte-order mark.
         #[arg(long)]
         no_bom: bool,
+        /// Language of the printed workbooks' headings (en or ms).
+        #[arg(long, default_value = "ms")]
+        lang: campaign::Lang,
     },
     /// Print the auditor's figures and write them to DIR (report.json and CSVs).
     Report {
@@ -146,7 +149,7 @@ async fn main() -> anyhow::Result<()> {
             );
             store.close().await;
         }
-        Command::Export { store: args, out, centres, states, no_bom } => {
+        Command::Export { store: args, out, centres, states, no_bom, lang } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
             for id in &centres {
                 anyhow::ensure!(
@@ -162,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
             let applications = store.all_applications().await?;
             let allocations = store.all_allocations().await?;
-            let options = allocator::export::ExportOptions { centres, states, no_bom };
+            let options = allocator::export::ExportOptions { centres, states, no_bom, lang };
             let files = allocator::export::write_exports(
                 &catalogue,
                 &run,

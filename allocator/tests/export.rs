@@ -97,7 +97,7 @@ async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
     let files =
         write_exports(&catalogue, &run_record, &applications, &allocations, &ExportOptions::default(), out.path(), now)
             .expect("export");
-    assert_eq!(files.len(), 2 * 2 + 1, "day list and waitlist per centre, and the summary");
+    assert_eq!(files.len(), 2 * 3 + 1, "day list, waitlist and workbook per centre, and the summary");
 
     let by_ref: HashMap<&str, &store::AllocationRow> = allocations.iter().map(|a| (a.reference.as_str(), a)).collect();
     let names: HashMap<&str, &str> =
@@ -182,12 +182,50 @@ async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
     assert_eq!(manifest["exported_at"], "2028-01-03T08:00:00Z");
     for file in manifest["files"].as_array().expect("files") {
         let path = out.path().join(file["path"].as_str().expect("path"));
-        let (bytes, rows) = read_csv(&path);
+        let bytes = std::fs::read(&path).expect("listed file exists");
         use sha2::Digest;
         let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(file["sha256"], digest.as_str());
-        assert_eq!(file["rows"], rows.len() - 1);
+        if path.extension().is_some_and(|e| e == "csv") {
+            assert_eq!(file["rows"], read_csv(&path).1.len() - 1);
+        }
     }
+
+    // The printed copy: one sheet per open day and the waiting list, every cell text.
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut workbook: Xlsx<_> = open_workbook(out.path().join("sgr/SGR-0001.xlsx")).expect("a valid workbook");
+    let sheets = workbook.sheet_names();
+    let open_days = catalogue
+        .campaign()
+        .days()
+        .filter(|d| catalogue.is_open(catalogue.centre("SGR-0001").expect("centre"), *d))
+        .filter(|d| {
+            allocations
+                .iter()
+                .any(|a| a.centre_id == "SGR-0001" && a.appointment.as_ref().is_some_and(|s| s.date == *d))
+        })
+        .count();
+    assert_eq!(sheets.len(), open_days + 1);
+    assert_eq!(
+        sheets.last().map(String::as_str),
+        Some("Waiting list"),
+        "headings in the chosen language (English here)"
+    );
+    let mut seen_in_workbook = HashSet::new();
+    for sheet in &sheets {
+        let range = workbook.worksheet_range(sheet).expect("sheet");
+        for row in range.rows().skip(2) {
+            for cell in row {
+                assert!(matches!(cell, Data::String(_) | Data::Empty), "{sheet}: a non-text cell {cell:?}");
+            }
+            if let Data::String(r) = &row[1] {
+                seen_in_workbook.insert(r.clone());
+                assert_eq!(row[2], Data::String(names[r.as_str()].to_owned()), "names exactly as stored, as text");
+            }
+        }
+    }
+    let sgr_people = allocations.iter().filter(|a| a.centre_id == "SGR-0001").count();
+    assert_eq!(seen_in_workbook.len(), sgr_people, "everyone at the centre is in its workbook");
 
     // The same allocation exports to the same bytes; --no-bom drops only the mark.
     let again = tempfile::tempdir().expect("temp dir");
@@ -199,7 +237,12 @@ async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
     for file in &files {
         let first = std::fs::read(out.path().join(&file.path)).expect("file");
         assert_eq!(first, std::fs::read(again.path().join(&file.path)).expect("file"), "{}", file.path);
-        assert_eq!(first[3..], std::fs::read(plain.path().join(&file.path)).expect("file")[..], "{}", file.path);
+        let without_bom = std::fs::read(plain.path().join(&file.path)).expect("file");
+        if file.path.ends_with(".csv") {
+            assert_eq!(first[3..], without_bom[..], "{}", file.path);
+        } else {
+            assert_eq!(first, without_bom, "{}: the workbook has no byte-order mark to drop", file.path);
+        }
     }
 }
 
@@ -215,5 +258,5 @@ async fn exports_can_be_limited_to_centres_or_states() {
     let files =
         write_exports(&catalogue, &run_record, &applications, &allocations, &options, out.path(), now).expect("export");
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["kdh/KDH-0001.csv", "kdh/KDH-0001-waitlist.csv", "summary.csv"]);
+    assert_eq!(paths, ["kdh/KDH-0001.csv", "kdh/KDH-0001-waitlist.csv", "kdh/KDH-0001.xlsx", "summary.csv"]);
 }
