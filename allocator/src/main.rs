@@ -94,6 +94,28 @@ enum Command {
     },
 }
 
+/// A stored allocation with everything the follow-up commands need.
+struct Stored {
+    store: store::Store,
+    run: store::RunRecord,
+    applications: Vec<store::ApplicationRow>,
+    allocations: Vec<store::AllocationRow>,
+}
+
+impl Stored {
+    async fn open(args: &StoreArgs) -> anyhow::Result<Stored> {
+        let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+        store.migrate().await?;
+        let run = store
+            .current_run()
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
+        let applications = store.all_applications().await?;
+        let allocations = store.all_allocations().await?;
+        Ok(Stored { store, run, applications, allocations })
+    }
+}
+
 fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(text, &Rfc3339).map_err(|e| format!("{text:?} is not an RFC 3339 instant: {e}"))
 }
@@ -132,14 +154,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Confirmations { store: args, out } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
-            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
-            store.migrate().await?;
-            let run = store
-                .current_run()
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
-            let applications = store.all_applications().await?;
-            let allocations = store.all_allocations().await?;
+            let Stored { store, run, applications, allocations } = Stored::open(&args).await?;
             let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, &out)?;
             println!(
                 "wrote {} messages for run {} to {} (personal data: readable by its owner only)",
@@ -157,14 +172,7 @@ async fn main() -> anyhow::Result<()> {
                     "--centre {id}: no such centre in the catalogue"
                 );
             }
-            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
-            store.migrate().await?;
-            let run = store
-                .current_run()
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
-            let applications = store.all_applications().await?;
-            let allocations = store.all_allocations().await?;
+            let Stored { store, run, applications, allocations } = Stored::open(&args).await?;
             let options = allocator::export::ExportOptions { centres, states, no_bom, lang };
             let files = allocator::export::write_exports(
                 &catalogue,
@@ -185,14 +193,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Report { store: args, out } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
-            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
-            store.migrate().await?;
-            let run = store
-                .current_run()
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
-            let applications = store.all_applications().await?;
-            let allocations = store.all_allocations().await?;
+            let Stored { store, run, applications, allocations } = Stored::open(&args).await?;
             let report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
             print!("{}", report.summary());
             report.write(&out)?;
