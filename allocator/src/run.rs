@@ -14,6 +14,19 @@ use time::OffsetDateTime;
 
 use crate::rule::{self, Applicant, ChoiceMet, Outcome, Pick};
 
+/// A spinner with the stage and elapsed time on a terminal; nothing
+/// otherwise (the log lines say the same for files and collectors).
+fn stage(message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// The rule's name, stored with every run.
 pub const RULE: &str = "serial-dictatorship-by-age/1";
 
@@ -48,12 +61,15 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
     }
 
     let clock = Instant::now();
+    let progress = stage("reading applications");
     let inputs = store.read_allocation_inputs().await.context("cannot read the applications")?;
+    progress.finish_and_clear();
     let rows = &inputs.rows;
     let read_seconds = clock.elapsed().as_secs_f64();
     tracing::info!(applications = rows.len(), seconds = format!("{read_seconds:.2}"), "read");
 
     let clock = Instant::now();
+    let progress = stage("allocating");
     let applicants = to_applicants(rows, catalogue)?;
     let decisions = rule::allocate(catalogue, &applicants, &options.seed);
     let days: Vec<_> = campaign.days().collect();
@@ -92,6 +108,8 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         })
         .collect();
     let allocate_seconds = clock.elapsed().as_secs_f64();
+    progress.finish_and_clear();
+    tracing::info!(seconds = format!("{allocate_seconds:.2}"), "allocated");
     let applicant_count = rows.len() as u64;
     let input_fingerprint = input_fingerprint(data, &inputs.digest)?;
     // Free the inputs before the write, which needs memory of its own.
@@ -116,7 +134,9 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         allocate_seconds,
         write_seconds: 0.0,
     };
+    let progress = stage("writing the allocation (one transaction)");
     store.save_allocation(record.clone(), results, options.replace).await.context("cannot store the allocation")?;
+    progress.finish_and_clear();
     record.write_seconds = clock.elapsed().as_secs_f64();
     tracing::info!(
         run = record.run_id,
