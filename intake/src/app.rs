@@ -99,7 +99,8 @@ impl Intake {
         let metrics = Arc::new(Metrics::default());
         let config =
             WriterConfig { queue_capacity: args.queue_capacity as usize, max_batch: args.max_batch as usize, writers };
-        let (queue, handles) = WriteQueue::start(store.clone(), config, metrics.clone());
+        let (queue, handles) =
+            WriteQueue::start(store.clone(), config, metrics.clone()).await.context("cannot start the writers")?;
         tracing::info!(backend = store.backend(), writers, queue = config.queue_capacity, "writers started");
         let state = Arc::new(AppState {
             catalogue: Arc::new(catalogue),

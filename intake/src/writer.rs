@@ -86,16 +86,31 @@ impl std::fmt::Debug for WriteQueue {
 }
 
 impl WriteQueue {
-    /// Starts the writer tasks on `store`; the handles end once every queue
-    /// clone is dropped and the queue is drained.
-    pub fn start(store: Store, config: WriterConfig, metrics: Arc<Metrics>) -> (WriteQueue, Vec<JoinHandle<()>>) {
+    /// Starts the writers on `store`; the handles end once every queue
+    /// clone is dropped and the queue is drained. SQLite has one writer, on a
+    /// thread of its own with its own connection (a batch then costs no trip
+    /// to another thread); Postgres has `config.writers` async tasks.
+    pub async fn start(
+        store: Store,
+        config: WriterConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<(WriteQueue, Vec<JoinHandle<()>>), store::StoreError> {
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let shared = Arc::new(Shared { database_up: AtomicBool::new(true), metrics, capacity: config.queue_capacity });
-        let receiver = Arc::new(Mutex::new(receiver));
-        let handles = (0..config.writers.max(1))
-            .map(|_| tokio::spawn(run_writer(store.clone(), receiver.clone(), shared.clone(), config.max_batch.max(1))))
-            .collect();
-        (WriteQueue { sender, shared }, handles)
+        let max_batch = config.max_batch.max(1);
+        let handles = match store.sqlite_writer().await {
+            Some(writer) => {
+                let (writer, shared) = (writer?, shared.clone());
+                vec![tokio::task::spawn_blocking(move || run_sqlite_writer(writer, receiver, &shared, max_batch))]
+            }
+            None => {
+                let receiver = Arc::new(Mutex::new(receiver));
+                (0..config.writers.max(1))
+                    .map(|_| tokio::spawn(run_writer(store.clone(), receiver.clone(), shared.clone(), max_batch)))
+                    .collect()
+            }
+        };
+        Ok((WriteQueue { sender, shared }, handles))
     }
 
     /// Queues a row; await the returned receiver for the outcome.
@@ -159,7 +174,6 @@ async fn run_writer(
 /// Commits the batch and answers every submission in it. On error nothing
 /// has been answered and the batch is left for the caller to refuse.
 async fn write(store: &Store, batch: &mut Vec<Submission>, shared: &Shared) -> Result<(), store::StoreError> {
-    let metrics = &shared.metrics;
     // A row whose random reference was taken goes round again with a new one.
     while !batch.is_empty() {
         let rows: Vec<ApplicationRow> = batch.iter().map(|s| s.row.clone()).collect();
@@ -172,30 +186,90 @@ async fn write(store: &Store, batch: &mut Vec<Submission>, shared: &Shared) -> R
                 store.insert_batch(&rows).await?
             }
         };
-        metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
-        metrics.batch_size.observe(rows.len() as f64);
-        let mut again = Vec::new();
-        for (submission, outcome) in batch.drain(..).zip(outcomes) {
-            let answer = match outcome {
-                InsertOutcome::Inserted => {
-                    metrics.accepted.inc();
-                    Stored::New { reference: submission.row.reference.clone() }
-                }
-                InsertOutcome::AlreadyStored { reference } => Stored::Existing { reference },
-                InsertOutcome::IdentityTaken => Stored::IdentityTaken,
-                InsertOutcome::ReferenceTaken => {
-                    let mut submission = submission;
-                    submission.row.reference = reference::generate();
-                    again.push(submission);
-                    continue;
-                }
-            };
-            // The client may have gone; the application is stored either way.
-            let _ = submission.reply.send(Ok(answer));
-        }
-        *batch = again;
+        settle(batch, outcomes, started, &shared.metrics);
     }
     Ok(())
+}
+
+/// Answers each submission of a committed batch; keeps in `batch` only those
+/// whose reference was taken, with a fresh one, to go round again.
+fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: Instant, metrics: &Metrics) {
+    metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
+    metrics.batch_size.observe(batch.len() as f64);
+    let mut again = Vec::new();
+    for (submission, outcome) in batch.drain(..).zip(outcomes) {
+        let answer = match outcome {
+            InsertOutcome::Inserted => {
+                metrics.accepted.inc();
+                Stored::New { reference: submission.row.reference.clone() }
+            }
+            InsertOutcome::AlreadyStored { reference } => Stored::Existing { reference },
+            InsertOutcome::IdentityTaken => Stored::IdentityTaken,
+            InsertOutcome::ReferenceTaken => {
+                let mut submission = submission;
+                submission.row.reference = reference::generate();
+                again.push(submission);
+                continue;
+            }
+        };
+        // The client may have gone; the application is stored either way.
+        let _ = submission.reply.send(Ok(answer));
+    }
+    *batch = again;
+}
+
+/// The SQLite writer: one thread, one connection, one batch at a time.
+fn run_sqlite_writer(
+    mut writer: store::SqliteWriter,
+    mut receiver: mpsc::Receiver<Submission>,
+    shared: &Shared,
+    max_batch: usize,
+) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while let Some(first) = receiver.blocking_recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match receiver.try_recv() {
+                Ok(submission) => batch.push(submission),
+                Err(_) => break,
+            }
+        }
+        let mut result: Result<(), store::StoreError> = Ok(());
+        while !batch.is_empty() && result.is_ok() {
+            let rows: Vec<ApplicationRow> = batch.iter().map(|s| s.row.clone()).collect();
+            let started = Instant::now();
+            let written = writer.insert_batch(&rows).or_else(|first| {
+                tracing::warn!(error = %first, "batch failed; retrying once");
+                writer.insert_batch(&rows)
+            });
+            result = written.map(|outcomes| settle(&mut batch, outcomes, started, &shared.metrics));
+        }
+        if let Err(error) = result {
+            tracing::error!(%error, batch = batch.len(), "a batch failed to commit; answering 503 until the database is back");
+            shared.metrics.write_failures.inc();
+            for submission in batch.drain(..) {
+                let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+            }
+            shared.database_up.store(false, Ordering::Release);
+            shared.metrics.database_up.set(0);
+            let mut pause = Duration::from_millis(100);
+            loop {
+                while let Ok(submission) = receiver.try_recv() {
+                    let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+                }
+                match writer.ping() {
+                    Ok(()) => break,
+                    Err(error) => tracing::warn!(%error, retry_in = ?pause, "database still unavailable"),
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            tracing::info!("database reachable again; taking applications");
+            shared.database_up.store(true, Ordering::Release);
+            shared.metrics.database_up.set(1);
+        }
+        batch.clear();
+    }
 }
 
 /// Refuses queued submissions while probing the database with growing

@@ -146,3 +146,90 @@ pub(crate) fn save_allocation(
         .map_err(bulk_error)?;
     tx.commit().map_err(bulk_error)
 }
+
+/// A connection that writes batches of applications in-process: the
+/// group-commit writer of intake on SQLite runs on its own thread with it, so
+/// a batch costs no trip to another thread.
+pub struct SqliteWriter {
+    connection: Connection,
+}
+
+impl std::fmt::Debug for SqliteWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteWriter")
+    }
+}
+
+const INSERT_ONE: &str = "INSERT INTO applications (reference, id_type, id_number, full_name, birth_date, phone, \
+     email, lang, centre_id, choices, accept_other_dates, fingerprint, submitted_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING";
+
+impl SqliteWriter {
+    /// Opens the database file for writing (WAL, `synchronous=FULL`).
+    pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
+        let connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        connection.busy_timeout(Duration::from_secs(5)).map_err(bulk_error)?;
+        connection.pragma_update(None, "cache_size", "-32768").map_err(bulk_error)?;
+        connection.set_prepared_statement_cache_capacity(8);
+        Ok(SqliteWriter { connection })
+    }
+
+    /// Checks the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.connection.query_row("SELECT 1", [], |_| Ok(())).map_err(bulk_error)
+    }
+
+    /// Stores a batch in one transaction (one commit, one fsync) and says
+    /// what happened to each row, exactly as [`crate::Store::insert_batch`].
+    pub fn insert_batch(&mut self, rows: &[crate::ApplicationRow]) -> Result<Vec<crate::InsertOutcome>, StoreError> {
+        use crate::InsertOutcome;
+        let tx =
+            self.connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(bulk_error)?;
+        let mut outcomes = Vec::with_capacity(rows.len());
+        {
+            let mut insert = tx.prepare_cached(INSERT_ONE).map_err(bulk_error)?;
+            let mut lookup = tx
+                .prepare_cached("SELECT reference, fingerprint FROM applications WHERE id_type = ?1 AND id_number = ?2")
+                .map_err(bulk_error)?;
+            for r in rows {
+                let inserted = insert
+                    .execute(params![
+                        r.reference,
+                        r.id_type,
+                        r.id_number,
+                        r.full_name,
+                        campaign::dates::format_date(r.birth_date),
+                        r.phone,
+                        r.email,
+                        r.lang,
+                        r.centre_id,
+                        r.choices,
+                        i64::from(r.accept_other_dates),
+                        r.fingerprint,
+                        r.submitted_at.format(&Rfc3339).unwrap_or_default(),
+                    ])
+                    .map_err(bulk_error)?;
+                if inserted == 1 {
+                    outcomes.push(InsertOutcome::Inserted);
+                    continue;
+                }
+                // Skipped: the identity is taken (by a retry or another
+                // application), or only the random reference was.
+                let stored: Option<(String, String)> = lookup
+                    .query_row(params![r.id_type, r.id_number], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .map(Some)
+                    .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
+                    .map_err(bulk_error)?;
+                outcomes.push(match stored {
+                    Some((reference, fingerprint)) if fingerprint == r.fingerprint => {
+                        InsertOutcome::AlreadyStored { reference }
+                    }
+                    Some(_) => InsertOutcome::IdentityTaken,
+                    None => InsertOutcome::ReferenceTaken,
+                });
+            }
+        }
+        tx.commit().map_err(bulk_error)?;
+        Ok(outcomes)
+    }
+}

@@ -16,6 +16,7 @@ pub mod testing;
 use std::path::Path;
 
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
+pub use bulk_sqlite::SqliteWriter;
 pub use row::{ApplicationRow, InsertOutcome, choices_to_text};
 
 /// Where applications live.
@@ -174,6 +175,17 @@ impl Store {
                     .map_err(|e| StoreError::Bulk(e.to_string()))?
             }
             Store::Postgres(pool) => postgres::save_allocation(pool, &run, &rows, replace).await,
+        }
+    }
+
+    /// A dedicated in-process writer, for SQLite stores (`None` for Postgres).
+    pub async fn sqlite_writer(&self) -> Option<Result<SqliteWriter, StoreError>> {
+        match self {
+            Store::Sqlite(pool) => Some(match bulk_sqlite::path_of(pool).await {
+                Ok(path) => SqliteWriter::open(&path),
+                Err(e) => Err(e),
+            }),
+            Store::Postgres(_) => None,
         }
     }
 
