@@ -125,3 +125,44 @@ async fn a_reference_collision_stores_nothing_and_asks_for_another(backend: Back
 async fn a_configured_but_unreachable_postgres_fails_the_test_instead_of_skipping_it() {
     store::testing::fresh_with(Backend::Postgres, Some("postgres://postgres@127.0.0.1:1/test".into())).await;
 }
+
+/// The in-process SQLite writer that intake uses decides every case the same way.
+#[tokio::test]
+async fn the_sqlite_writer_decides_every_case_like_the_store() {
+    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
+    let c = catalogue();
+    let mut writer = db.store.sqlite_writer().await.expect("an SQLite store").expect("opens");
+    writer.ping().expect("answers");
+    let first = vec![
+        row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA"),
+        row(&c, "600101-01-1111", "Siti", "BBBBB-BBBBB"),
+        row(&c, "600101-01-1111", "Other", "CCCCC-CCCCC"),
+        row(&c, "700101-01-2222", "Ali", "DDDDD-DDDDD"),
+    ];
+    assert_eq!(
+        writer.insert_batch(&first).expect("insert"),
+        [
+            InsertOutcome::Inserted,
+            InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
+            InsertOutcome::IdentityTaken,
+            InsertOutcome::Inserted,
+        ]
+    );
+    let second = vec![
+        row(&c, "800101-01-3333", "Abu", "AAAAA-AAAAA"),
+        row(&c, "600101011111", "Siti", "EEEEE-EEEEE"),
+        row(&c, "900101-01-4444", "Ah Kow", "FFFFF-FFFFF"),
+    ];
+    assert_eq!(
+        writer.insert_batch(&second).expect("insert"),
+        [
+            InsertOutcome::ReferenceTaken,
+            InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
+            InsertOutcome::Inserted,
+        ]
+    );
+    let stored = db.store.all_applications().await.expect("read through the pool");
+    let references: Vec<&str> = stored.iter().map(|r| r.reference.as_str()).collect();
+    assert_eq!(references, ["AAAAA-AAAAA", "DDDDD-DDDDD", "FFFFF-FFFFF"]);
+    assert_eq!(stored[0], first[0], "every field as written");
+}
