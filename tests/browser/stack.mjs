@@ -1,0 +1,70 @@
+// The real stack for browser tests: the site baked by site-gen, served with
+// intake (debug binaries) on a free loopback port, on a fresh SQLite file.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+export const root = resolve(import.meta.dirname, "../..");
+const bin = (name) => join(root, "target", "debug", name);
+
+export const artefacts = join(root, "test-artifacts", "browser");
+mkdirSync(artefacts, { recursive: true });
+
+/** Starts site-gen + intake; resolves to { url, db, stop }. */
+export async function startStack(extraFlags = []) {
+  const dir = mkdtempSync(join(tmpdir(), "temujanji-browser-"));
+  const site = join(dir, "dist");
+  execFileSync(bin("site-gen"), ["build", "--data", join(root, "data"), "--out", site], { stdio: "ignore" });
+  const db = join(dir, "browser.db");
+  const child = spawn(
+    bin("intake"),
+    ["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data", join(root, "data"),
+      "--database-url", `sqlite:${db}`, "--site", site, "--pretend-now", "2027-06-01T10:00:00+08:00", ...extraFlags],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const address = await new Promise((resolveAddress, reject) => {
+    const timer = setTimeout(() => reject(new Error("intake did not start")), 30000);
+    lines.on("line", (line) => {
+      try {
+        const entry = JSON.parse(line);
+        if (entry.message === "listening") { clearTimeout(timer); resolveAddress(entry.address); }
+      } catch { /* not JSON */ }
+    });
+    child.on("exit", (code) => reject(new Error(`intake exited with ${code}`)));
+  });
+  return {
+    url: `http://${address}`,
+    db,
+    stop: () => new Promise((done) => { child.on("exit", done); child.kill("SIGTERM"); }),
+  };
+}
+
+/** Debian's Chromium, headless, with the flags this closed network needs. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/** Rows stored for an identity number, read with python's sqlite3 (no npm driver needed). */
+export function storedReferences(db, idNumber) {
+  const out = execFileSync("python3", ["-c",
+    "import sqlite3,sys; print(','.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute(" +
+    "'select reference from applications where id_number = ?', (sys.argv[2],))))", db, idNumber]);
+  return out.toString().trim().split(",").filter(Boolean);
+}
+
+/** Holds SQLite's write lock from another process for `seconds`; resolves once held. */
+export function holdWriteLock(db, seconds) {
+  const child = spawn("python3", ["-c",
+    "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN EXCLUSIVE');" +
+    " print('locked', flush=True); time.sleep(float(sys.argv[2])); c.execute('ROLLBACK')", db, String(seconds)],
+    { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((held) => child.stdout.once("data", () => held(child)));
+}
