@@ -8,7 +8,6 @@ use axum::response::{Html, IntoResponse, Response};
 use campaign::{Catalogue, Lang, Messages};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
 
 use crate::error::ApiError;
 use crate::submission::Format;
@@ -23,6 +22,27 @@ pub struct PageSettings {
     /// Retry-After is drawn between this and twice this many seconds, so
     /// refused clients do not all come back in the same second.
     pub retry_after_secs: u64,
+    /// "What happens next" per language (in [`Lang::ALL`] order), its dates
+    /// already written: only `{phone}` is left to fill for each applicant.
+    pub next_steps: [String; 2],
+}
+
+impl PageSettings {
+    /// The "what happens next" texts for `catalogue`, rendered once at start-up
+    /// rather than on every accepted application.
+    pub fn next_steps_for(catalogue: &Catalogue) -> [String; 2] {
+        let campaign = catalogue.campaign();
+        Lang::ALL.map(|lang| {
+            let m = Messages::of(lang);
+            m.render(
+                "intake.next_steps",
+                &[
+                    ("closes", &m.date_time(campaign.registration_closes())),
+                    ("first_day", &m.long_date(campaign.first_day())),
+                ],
+            )
+        })
+    }
 }
 
 /// How to answer one request.
@@ -125,28 +145,16 @@ impl Answer<'_> {
         m.render(
             &key,
             &[
-                ("opens", &self.instant(campaign.registration_opens())),
-                ("closes", &self.instant(campaign.registration_closes())),
+                ("opens", &m.date_time(campaign.registration_opens())),
+                ("closes", &m.date_time(campaign.registration_closes())),
                 ("first_day", &m.long_date(campaign.first_day())),
             ],
         )
     }
 
     fn next_steps(&self, phone_national: &str) -> String {
-        let m = Messages::of(self.lang);
-        let campaign = self.catalogue.campaign();
-        m.render(
-            "intake.next_steps",
-            &[
-                ("closes", &self.instant(campaign.registration_closes())),
-                ("first_day", &m.long_date(campaign.first_day())),
-                ("phone", phone_national),
-            ],
-        )
-    }
-
-    fn instant(&self, at: OffsetDateTime) -> String {
-        Messages::of(self.lang).date_time(at)
+        let index = Lang::ALL.iter().position(|l| *l == self.lang).unwrap_or(0);
+        campaign::messages::fill(&self.settings.next_steps[index], &[("phone", phone_national)])
     }
 
     #[allow(clippy::too_many_arguments)]

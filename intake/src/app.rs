@@ -102,6 +102,7 @@ impl Intake {
         let (queue, handles) =
             WriteQueue::start(store.clone(), config, metrics.clone()).await.context("cannot start the writers")?;
         tracing::info!(backend = store.backend(), writers, queue = config.queue_capacity, "writers started");
+        let next_steps = PageSettings::next_steps_for(&catalogue);
         let state = Arc::new(AppState {
             catalogue: Arc::new(catalogue),
             queue,
@@ -112,6 +113,7 @@ impl Intake {
                 stylesheet: routes::site::STYLESHEET_PATH.to_owned(),
                 form_url: args.form_url.clone(),
                 retry_after_secs: args.retry_after_secs,
+                next_steps,
             },
             in_flight: Arc::new(Semaphore::new(args.max_in_flight as usize)),
             body_limit: args.body_limit as usize,

@@ -71,6 +71,17 @@ struct Shared {
     capacity: usize,
 }
 
+impl Shared {
+    /// Records whether the database answers, for submitters, readiness and metrics.
+    fn set_database_up(&self, up: bool) {
+        self.database_up.store(up, Ordering::Release);
+        self.metrics.database_up.set(i64::from(up));
+        if up {
+            tracing::info!("database reachable again; taking applications");
+        }
+    }
+}
+
 /// The handlers' side of the queue. Cloning is cheap; when every clone is
 /// dropped the writers finish what is queued and stop.
 #[derive(Clone)]
@@ -250,8 +261,7 @@ fn run_sqlite_writer(
             for submission in batch.drain(..) {
                 let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
             }
-            shared.database_up.store(false, Ordering::Release);
-            shared.metrics.database_up.set(0);
+            shared.set_database_up(false);
             let mut pause = Duration::from_millis(100);
             loop {
                 while let Ok(submission) = receiver.try_recv() {
@@ -264,9 +274,7 @@ fn run_sqlite_writer(
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_secs(5));
             }
-            tracing::info!("database reachable again; taking applications");
-            shared.database_up.store(true, Ordering::Release);
-            shared.metrics.database_up.set(1);
+            shared.set_database_up(true);
         }
         batch.clear();
     }
@@ -275,8 +283,7 @@ fn run_sqlite_writer(
 /// Refuses queued submissions while probing the database with growing
 /// pauses, until it answers; then takes writes again. No restart needed.
 async fn wait_for_database(store: &Store, receiver: &Mutex<mpsc::Receiver<Submission>>, shared: &Shared) {
-    shared.database_up.store(false, Ordering::Release);
-    shared.metrics.database_up.set(0);
+    shared.set_database_up(false);
     let mut pause = Duration::from_millis(100);
     loop {
         // try_lock: another writer may hold the queue while it waits for work;
@@ -293,7 +300,5 @@ async fn wait_for_database(store: &Store, receiver: &Mutex<mpsc::Receiver<Submis
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(5));
     }
-    tracing::info!("database reachable again; taking applications");
-    shared.database_up.store(true, Ordering::Release);
-    shared.metrics.database_up.set(1);
+    shared.set_database_up(true);
 }
