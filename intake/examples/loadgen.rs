@@ -2,21 +2,31 @@
 //!
 //! Closed loop (`--rate 0`: each connection sends its next request when the
 //! last is answered) or open loop (`--rate N`: N requests a second whatever
-//! the answers, as a crowd behaves). Every request carries a fresh valid
-//! application unless chosen as a duplicate retry or an invalid one. Stops at
-//! `--count` requests or `--duration` seconds, whichever comes first.
-//! Prints one JSON summary; `--acks FILE` writes `reference,id_number` for
-//! every 2xx so a rehearsal can check the database against it.
+//! the answers, as a crowd behaves). Every request carries a fresh, realistic
+//! application drawn from the campaign's catalogue (`intake::synth`) unless
+//! chosen as a duplicate (an earlier one sent again, as after a lost answer)
+//! or an invalid one (a landline for a phone). Stops at `--count` requests or
+//! `--duration` seconds, whichever comes first.
+//!
+//! With `--retry`, a 503 is retried after its Retry-After and a network
+//! error on the next URL (as a load balancer fails over), until answered.
+//! Prints one JSON summary; `--acks FILE` writes `reference,id_number,status`
+//! for every 2xx and `--rejected FILE` `id_number,status` for every final
+//! 4xx, so a rehearsal can check the database against them.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use campaign::RawApplication;
 use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
+
+/// How long after `--duration` retries may go on, so every request sent gets a final answer.
+const RETRY_GRACE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -50,6 +60,12 @@ struct Args {
     /// Write `reference,id_number,status` of every 2xx here.
     #[arg(long)]
     acks: Option<std::path::PathBuf>,
+    /// Write `id_number,status` of every final 4xx here.
+    #[arg(long)]
+    rejected: Option<std::path::PathBuf>,
+    /// Folder with the campaign files the applications are drawn from.
+    #[arg(long, default_value = "data")]
+    data: std::path::PathBuf,
 }
 
 #[derive(Default)]
@@ -57,26 +73,27 @@ struct Tally {
     /// Latency in microseconds by status (0 for network errors).
     latencies: std::collections::BTreeMap<u16, Vec<u32>>,
     acks: Vec<(String, String, u16)>,
+    rejected: Vec<(String, u16)>,
+    /// Answers and 2xx by the URL that gave the final answer.
+    by_url: std::collections::BTreeMap<String, (u64, u64)>,
+    /// Requests still unanswered (503 or network error) when retrying had to stop.
+    unresolved: u64,
     invalid_sent: u64,
     duplicates_sent: u64,
     retries: u64,
 }
 
-fn application(id: u64, invalid: bool) -> Value {
-    // A valid MyKad: birth dates 1940-1999 from the id, last six digits from it too.
-    let yy = 40 + (id / 1_000_000) % 60;
-    let mm = 1 + (id / 10_000) % 12;
-    let dd = 1 + (id / 120_000) % 28;
-    json!({
-        "id_type": "mykad",
-        "id_number": format!("{yy:02}{mm:02}{dd:02}{:06}", id % 1_000_000),
-        "full_name": "Pemohon Ujian",
-        "phone": if invalid { "03-1234 5678" } else { "012-345 6789" },
-        "lang": "ms",
-        "centre": "SGR-0001",
-        "week1": "any", "week2": "any", "week3": "any",
-        "consent": true
-    })
+/// The JSON body the site's script would send for `raw`.
+fn body(raw: &RawApplication) -> Value {
+    let mut body = json!({
+        "id_type": raw.id_type, "id_number": raw.id_number, "full_name": raw.full_name,
+        "birth_date": raw.birth_date, "phone": raw.phone, "email": raw.email, "lang": raw.lang,
+        "centre": raw.centre, "accept_other_dates": raw.accept_other_dates, "consent": raw.consent,
+    });
+    for (n, pick) in raw.weeks.iter().enumerate() {
+        body[format!("week{}", n + 1)] = json!(pick);
+    }
+    body
 }
 
 #[tokio::main]
@@ -92,8 +109,10 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration);
     let slots = Arc::new(Semaphore::new(args.connections));
+    let catalogue = campaign::Catalogue::load(&args.data)?;
+    let mut generator = intake::synth::Generator::new(&catalogue, args.seed);
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let id_base = args.seed * 10_000_000;
+    let mut valid_sent: Vec<Arc<Value>> = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut sent = 0u64;
     let mut skipped = 0u64;
@@ -117,11 +136,22 @@ async fn main() -> anyhow::Result<()> {
             }
             None => slots.clone().acquire_owned().await?,
         };
-        let duplicate = sent > 0 && rng.random_bool(args.duplicate_share.clamp(0.0, 1.0));
+        let duplicate = !valid_sent.is_empty() && rng.random_bool(args.duplicate_share.clamp(0.0, 1.0));
         let invalid = !duplicate && rng.random_bool(args.invalid_share.clamp(0.0, 1.0));
-        let id = if duplicate { id_base + rng.random_range(0..sent) } else { id_base + sent };
-        let body = application(id, invalid);
-        let url = args.urls[(sent % args.urls.len() as u64) as usize].clone();
+        let body = if duplicate {
+            valid_sent[rng.random_range(0..valid_sent.len())].clone()
+        } else {
+            let mut raw = generator.raw(usize::try_from(sent)?);
+            if invalid {
+                raw.phone = "03-1234 5678".into();
+            }
+            let body = Arc::new(body(&raw));
+            if !invalid {
+                valid_sent.push(body.clone());
+            }
+            body
+        };
+        let mut target = (sent % args.urls.len() as u64) as usize;
         sent += 1;
         {
             let mut t = tally.lock().expect("tally");
@@ -132,8 +162,9 @@ async fn main() -> anyhow::Result<()> {
         tasks.spawn(async move {
             let _permit = permit;
             loop {
+                let url = &args.urls[target];
                 let at = Instant::now();
-                let result = client.post(&url).json(&body).send().await;
+                let result = client.post(url).json(&*body).send().await;
                 let micros = u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX);
                 let (status, retry_after, reference) = match result {
                     Ok(response) => {
@@ -148,20 +179,33 @@ async fn main() -> anyhow::Result<()> {
                     }
                     Err(_) => (0, None, None),
                 };
+                let id_number = body["id_number"].as_str().unwrap_or("").to_owned();
+                let retryable = status == 0 || status == 503;
                 let again = {
                     let mut t = tally.lock().expect("tally");
                     t.latencies.entry(status).or_default().push(micros);
-                    if let (200..=299, Some(reference)) = (status, reference) {
-                        t.acks.push((reference, body["id_number"].as_str().unwrap_or("").to_owned(), status));
+                    match (status, reference) {
+                        (200..=299, Some(reference)) => t.acks.push((reference, id_number, status)),
+                        (400..=499, _) => t.rejected.push((id_number, status)),
+                        _ => {}
                     }
-                    let again = args.retry
-                        && (status == 0 || status == 503)
-                        && Instant::now() < deadline + Duration::from_secs(30);
+                    let again = args.retry && retryable && Instant::now() < deadline + RETRY_GRACE;
                     t.retries += u64::from(again);
+                    t.unresolved += u64::from(retryable && !again);
+                    if !again {
+                        let answered = t.by_url.entry(url.clone()).or_default();
+                        answered.0 += 1;
+                        answered.1 += u64::from((200..300).contains(&status));
+                    }
                     again
                 };
                 if !again {
                     return;
+                }
+                if status == 0 && args.urls.len() > 1 {
+                    // The instance is gone: fail over at once, as a load balancer would.
+                    target = (target + 1) % args.urls.len();
+                    continue;
                 }
                 let pause = retry_after
                     .map_or(Duration::from_millis(200), |s| Duration::from_secs(s).min(Duration::from_secs(2)));
@@ -193,6 +237,8 @@ async fn main() -> anyhow::Result<()> {
         "not_sent_client_saturated": skipped,
         "answers": answered,
         "retries": tally.retries,
+        "unresolved": tally.unresolved,
+        "by_url": tally.by_url.iter().map(|(url, (answers, ok))| (url.clone(), json!({ "answers": answers, "2xx": ok }))).collect::<serde_json::Map<_, _>>(),
         "acknowledged": ok,
         "duplicates_sent": tally.duplicates_sent,
         "invalid_sent": tally.invalid_sent,
@@ -208,6 +254,15 @@ async fn main() -> anyhow::Result<()> {
         for (reference, id, status) in &tally.acks {
             writeln!(file, "{reference},{id},{status}")?;
         }
+        file.flush()?;
+    }
+    if let Some(path) = &args.rejected {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        writeln!(file, "id_number,status")?;
+        for (id, status) in &tally.rejected {
+            writeln!(file, "{id},{status}")?;
+        }
+        file.flush()?;
     }
     Ok(())
 }

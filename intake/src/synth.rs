@@ -45,19 +45,35 @@ const FAMILY: [&str; 20] = [
     "anak Nyipa",
 ];
 
-/// Generates `count` valid applications from `seed`, in order.
-pub fn applications(catalogue: &Catalogue, count: usize, seed: u64) -> impl Iterator<Item = ApplicationRow> + '_ {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let centre_weights = WeightedIndex::new(catalogue.centres().iter().map(|c| c.daily_capacity))
-        .expect("a loaded catalogue has centres with positive capacity");
-    let band_weights = WeightedIndex::new(AGE_BANDS.iter().map(|b| b.2)).expect("positive weights");
-    let campaign = catalogue.campaign();
-    let on = campaign.age_reference_date();
-    let (opens, closes) = (campaign.registration_opens(), campaign.registration_closes());
-    let window = (closes - opens).whole_seconds().max(1);
-    (0..count).filter_map(move |i| {
-        let centre = &catalogue.centres()[centre_weights.sample(&mut rng)];
-        let (low, high, _) = AGE_BANDS[band_weights.sample(&mut rng)];
+/// Draws realistic raw applications, as people would fill in the form, one
+/// after another from a seeded random stream.
+pub struct Generator<'a> {
+    catalogue: &'a Catalogue,
+    rng: StdRng,
+    centre_weights: WeightedIndex<u32>,
+    band_weights: WeightedIndex<u32>,
+}
+
+impl<'a> Generator<'a> {
+    /// A generator over `catalogue`'s centres, reproducible from `seed`.
+    pub fn new(catalogue: &'a Catalogue, seed: u64) -> Generator<'a> {
+        Generator {
+            catalogue,
+            rng: StdRng::seed_from_u64(seed),
+            centre_weights: WeightedIndex::new(catalogue.centres().iter().map(|c| c.daily_capacity))
+                .expect("a loaded catalogue has centres with positive capacity"),
+            band_weights: WeightedIndex::new(AGE_BANDS.iter().map(|b| b.2)).expect("positive weights"),
+        }
+    }
+
+    /// The next application, as submitted; `index` makes its identity
+    /// number unique (MyKad below a million, passports beyond).
+    pub fn raw(&mut self, index: usize) -> RawApplication {
+        let (catalogue, rng) = (self.catalogue, &mut self.rng);
+        let campaign = catalogue.campaign();
+        let on = campaign.age_reference_date();
+        let centre = &catalogue.centres()[self.centre_weights.sample(rng)];
+        let (low, high, _) = AGE_BANDS[self.band_weights.sample(rng)];
         // Exactly `age` years old on the reference date: a birthday within
         // the year before it.
         let age = rng.random_range(low..=high);
@@ -66,8 +82,8 @@ pub fn applications(catalogue: &Catalogue, count: usize, seed: u64) -> impl Iter
             .replace_year(year)
             .unwrap_or_else(|_| on.replace_day(28).and_then(|d| d.replace_year(year)).unwrap_or(on));
         let birth = anniversary - Duration::days(rng.random_range(0..365));
-        let passport = rng.random_ratio(1, 20) || i >= 1_000_000;
-        let id_number = if passport { format!("S{i:08}") } else { mykad(birth, i) };
+        let passport = rng.random_ratio(1, 20) || index >= 1_000_000;
+        let id_number = if passport { format!("S{index:08}") } else { mykad(birth, index) };
         let weeks = campaign
             .weeks()
             .map(|week| {
@@ -80,11 +96,11 @@ pub fn applications(catalogue: &Catalogue, count: usize, seed: u64) -> impl Iter
                     let weekend = matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday);
                     (if weekend { 3.0 } else { 1.0 }) / (1.0 + n as f64 * 0.15)
                 });
-                let pick = WeightedIndex::new(weights).map(|w| open[w.sample(&mut rng)]).unwrap_or(open[0]);
+                let pick = WeightedIndex::new(weights).map(|w| open[w.sample(rng)]).unwrap_or(open[0]);
                 campaign::dates::format_date(pick)
             })
             .collect();
-        let raw = RawApplication {
+        RawApplication {
             id_type: if passport { "passport" } else { "mykad" }.into(),
             id_number,
             full_name: format!(
@@ -94,15 +110,27 @@ pub fn applications(catalogue: &Catalogue, count: usize, seed: u64) -> impl Iter
             ),
             birth_date: campaign::dates::format_date(birth),
             phone: format!("01{}{:07}", rng.random_range(2..10), rng.random_range(0..10_000_000)),
-            email: if rng.random_ratio(3, 10) { format!("pemohon{i}@example.my") } else { String::new() },
+            email: if rng.random_ratio(3, 10) { format!("pemohon{index}@example.my") } else { String::new() },
             lang: if rng.random_ratio(3, 5) { "ms" } else { "en" }.into(),
             centre: centre.id.to_string(),
             weeks,
             accept_other_dates: Some(rng.random_ratio(17, 20)),
             consent: true,
-        };
-        let submitted = opens + Duration::seconds(rng.random_range(0..window));
-        let reference = reference::generate_with(&mut rng);
+        }
+    }
+}
+
+/// Generates `count` valid applications from `seed`, in order, as stored rows
+/// with a submission time spread over the registration window.
+pub fn applications(catalogue: &Catalogue, count: usize, seed: u64) -> impl Iterator<Item = ApplicationRow> + '_ {
+    let mut generator = Generator::new(catalogue, seed);
+    let campaign = catalogue.campaign();
+    let (opens, closes) = (campaign.registration_opens(), campaign.registration_closes());
+    let window = (closes - opens).whole_seconds().max(1);
+    (0..count).filter_map(move |i| {
+        let raw = generator.raw(i);
+        let submitted = opens + Duration::seconds(generator.rng.random_range(0..window));
+        let reference = reference::generate_with(&mut generator.rng);
         // Every generated application is valid by construction; skip rather
         // than stop if a future campaign rule rejects one.
         let app = Application::parse(&raw, catalogue).ok()?;
