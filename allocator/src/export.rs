@@ -210,7 +210,7 @@ pub fn write_exports(
         files.push(ExportedFile {
             path: relative,
             rows: day_rows.len() + wait_rows.len(),
-            sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
         });
 
         let mut totals = (0u64, 0u64);
@@ -279,7 +279,7 @@ fn write_csv(
     }
     let mut file = if personal { private_file(&path)? } else { std::fs::File::create(&path)? };
     file.write_all(&bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(ExportedFile { path: relative.to_owned(), rows: rows.len(), sha256 })
 }
 

@@ -49,7 +49,7 @@ impl Lottery {
 pub fn random_seed() -> String {
     use rand::RngExt;
     let mut rng = rand::rng();
-    (0..16).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+    hex::encode(rng.random::<[u8; 16]>())
 }
 
 #[cfg(test)]

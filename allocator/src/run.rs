@@ -114,11 +114,7 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
     let input_fingerprint = input_fingerprint(data, &inputs.digest)?;
     // Free the inputs before the write, which needs memory of its own.
     drop((decisions, applicants, inputs));
-    let run_id: String = Sha256::digest(format!("{}\u{1f}{input_fingerprint}", options.seed))
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let run_id = hex::encode(&Sha256::digest(format!("{}\u{1f}{input_fingerprint}", options.seed))[..8]);
     let clock = Instant::now();
     let mut record = RunRecord {
         run_id,
@@ -205,5 +201,5 @@ fn input_fingerprint(data: &Path, applications_digest: &str) -> anyhow::Result<S
         hasher.update([0x1e]);
     }
     hasher.update(applications_digest.as_bytes());
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(hasher.finalize()))
 }

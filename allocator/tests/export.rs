@@ -184,7 +184,7 @@ async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
         let path = out.path().join(file["path"].as_str().expect("path"));
         let bytes = std::fs::read(&path).expect("listed file exists");
         use sha2::Digest;
-        let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let digest = hex::encode(sha2::Sha256::digest(&bytes));
         assert_eq!(file["sha256"], digest.as_str());
         if path.extension().is_some_and(|e| e == "csv") {
             assert_eq!(file["rows"], read_csv(&path).1.len() - 1);

@@ -14,6 +14,10 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use campaign::{Application, Catalogue};
 
+// The same allocator as the intake binary, so the ratio measures storage alone.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -8,6 +8,11 @@ use intake::app::{Intake, shutdown_signal};
 use intake::clock::{SharedClock, ShiftedClock, SystemClock};
 use intake::config::{LogFormat, ServeArgs, StoreArgs};
 
+// Each request allocates and frees many small buffers on two or more threads;
+// mimalloc's thread-local free lists make that markedly cheaper than glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The live application server of Temujanji.
 #[derive(Debug, Parser)]
 #[command(version, about)]

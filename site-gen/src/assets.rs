@@ -23,7 +23,7 @@ impl HashedAsset {
     /// Names `content` as `assets/<stem>.<hash>.<extension>`.
     pub fn new(stem: &str, extension: &str, content: Vec<u8>) -> HashedAsset {
         let digest = Sha256::digest(&content);
-        let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+        let hash = hex::encode(&digest[..5]);
         HashedAsset { path: format!("assets/{stem}.{hash}.{extension}"), content }
     }
 }

@@ -148,7 +148,7 @@ fn assets_are_content_hashed_and_nothing_comes_from_elsewhere() {
 
 fn sha2_hex(content: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(content).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(sha2::Sha256::digest(content))
 }
 
 #[test]

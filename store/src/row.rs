@@ -101,7 +101,7 @@ impl ApplicationRow {
             hasher.update(field.as_bytes());
             hasher.update([0x1f]);
         }
-        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(hasher.finalize())
     }
 }
 
