@@ -8,6 +8,7 @@
 
 mod allocation;
 mod bulk_sqlite;
+mod pg_copy;
 mod postgres;
 mod row;
 mod sqlite;

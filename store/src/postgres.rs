@@ -1,7 +1,8 @@
 //! The PostgreSQL backend: the production store shared by many intake instances.
 //!
-//! A batch travels as one array per column, unpacked by `UNNEST`: one
-//! statement per batch whatever its size, and the statement text never changes.
+//! An intake batch travels as one array per column, unpacked by `UNNEST`:
+//! one statement per batch whatever its size, and the statement text never
+//! changes. The allocator's whole-table reads and writes use COPY (`pg_copy`).
 
 use std::collections::HashSet;
 
@@ -10,8 +11,8 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
 use crate::{
-    AllocationInput, AllocationInputs, AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord,
-    StoreError, classify,
+    AllocationInputs, AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord, StoreError,
+    classify,
 };
 
 pub(crate) async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<PgPool, StoreError> {
@@ -135,19 +136,6 @@ pub(crate) async fn current_run(pool: &PgPool) -> Result<Option<RunRecord>, Stor
     }))
 }
 
-const INSERT_ALLOCATIONS: &str = "
-    INSERT INTO allocations (reference, run_id, priority, lottery, centre_id, status, appointment_date,
-                             window_start, window_end, choice_met, waitlist_position)
-    SELECT reference, $1, priority, lottery, centre_id, status, appointment_date, window_start, window_end,
-           choice_met, waitlist_position
-    FROM UNNEST($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::text[],
-                $10::text[], $11::bigint[])
-         AS t(reference, priority, lottery, centre_id, status, appointment_date, window_start, window_end,
-              choice_met, waitlist_position)";
-
-/// Rows per UNNEST statement: bounded so one statement's arrays stay small.
-const ALLOCATIONS_PER_STATEMENT: usize = 20_000;
-
 pub(crate) async fn save_allocation(
     pool: &PgPool,
     run: &RunRecord,
@@ -163,7 +151,7 @@ pub(crate) async fn save_allocation(
         if !replace {
             return Err(StoreError::AlreadyAllocated { run_id });
         }
-        sqlx::query("DELETE FROM allocations").execute(&mut *tx).await?;
+        sqlx::query("TRUNCATE allocations").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM allocation_runs").execute(&mut *tx).await?;
     }
     sqlx::query(
@@ -185,30 +173,36 @@ pub(crate) async fn save_allocation(
     .bind(run.write_seconds)
     .execute(&mut *tx)
     .await?;
-    for chunk in rows.chunks(ALLOCATIONS_PER_STATEMENT) {
-        let appointment = |f: fn(&Appointment) -> String| -> Vec<Option<String>> {
-            chunk.iter().map(|r| r.appointment.as_ref().map(f)).collect()
-        };
-        sqlx::query(INSERT_ALLOCATIONS)
-            .bind(&run.run_id)
-            .bind(chunk.iter().map(|r| r.reference.clone()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| i64::try_from(r.priority).unwrap_or(i64::MAX)).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.lottery.to_string()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.centre_id.clone()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.status().to_owned()).collect::<Vec<_>>())
-            .bind(chunk.iter().map(|r| r.appointment.as_ref().map(|a| a.date)).collect::<Vec<_>>())
-            .bind(appointment(|a| a.window_start.clone()))
-            .bind(appointment(|a| a.window_end.clone()))
-            .bind(chunk.iter().map(|r| r.choice_met.clone()).collect::<Vec<_>>())
-            .bind(
-                chunk
-                    .iter()
-                    .map(|r| r.waitlist_position.map(|p| i64::try_from(p).unwrap_or(i64::MAX)))
-                    .collect::<Vec<_>>(),
-            )
-            .execute(&mut *tx)
-            .await?;
-    }
+    // Checking keys and filling indexes row by row costs several random
+    // index probes per row; built once after the load, by sorting, they cost
+    // a fraction. All of it is inside the transaction: a failure leaves the
+    // schema and the previous allocation as they were.
+    sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *tx).await?;
+    sqlx::query(
+        "ALTER TABLE allocations DROP CONSTRAINT allocations_reference_fkey, \
+         DROP CONSTRAINT allocations_run_id_fkey, DROP CONSTRAINT allocations_pkey",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DROP INDEX allocations_by_centre_day").execute(&mut *tx).await?;
+    crate::pg_copy::write_allocations(&mut tx, &run.run_id, rows).await?;
+    sqlx::query(
+        "ALTER TABLE allocations ADD CONSTRAINT allocations_pkey PRIMARY KEY (reference), \
+         ADD CONSTRAINT allocations_reference_fkey FOREIGN KEY (reference) REFERENCES applications (reference), \
+         ADD CONSTRAINT allocations_run_id_fkey FOREIGN KEY (run_id) REFERENCES allocation_runs (run_id)",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match e {
+        // A duplicate or unknown reference in the rows: a bug upstream, never stored.
+        sqlx::Error::Database(ref d) if d.code().is_some_and(|c| c == "23505" || c == "23503") => {
+            StoreError::Corrupt { reference: String::new(), problem: format!("allocation rows: {d}") }
+        }
+        other => other.into(),
+    })?;
+    sqlx::query("CREATE INDEX allocations_by_centre_day ON allocations (centre_id, appointment_date, window_start)")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -247,29 +241,6 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
 }
 
 pub(crate) async fn read_allocation_inputs(pool: &PgPool) -> Result<AllocationInputs, StoreError> {
-    use futures_util::TryStreamExt;
-    use sha2::{Digest, Sha256};
-    let mut rows = sqlx::query(
-        "SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint \
-         FROM applications ORDER BY reference COLLATE \"C\"",
-    )
-    .fetch(pool);
-    let mut inputs = Vec::new();
-    let mut digest = Sha256::new();
-    while let Some(row) = rows.try_next().await? {
-        let reference: String = row.try_get(0)?;
-        let fingerprint: &str = row.try_get(5)?;
-        digest.update(reference.as_bytes());
-        digest.update([0x1f]);
-        digest.update(fingerprint.as_bytes());
-        digest.update([0x1e]);
-        inputs.push(AllocationInput {
-            reference,
-            birth_date: row.try_get(1)?,
-            centre_id: row.try_get(2)?,
-            choices: row.try_get(3)?,
-            accept_other_dates: row.try_get(4)?,
-        });
-    }
-    Ok(AllocationInputs { rows: inputs, digest: digest.finalize().iter().map(|b| format!("{b:02x}")).collect() })
+    let mut connection = pool.acquire().await?;
+    crate::pg_copy::read_allocation_inputs(&mut connection).await
 }
