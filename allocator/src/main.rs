@@ -198,7 +198,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", report.summary());
             report.write(&out)?;
             println!(
-                "wrote report.json, outcomes.csv, states.csv, busiest_centres.csv and busiest_days.csv to {}",
+                "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv and busiest_days.csv to {}",
                 out.display()
             );
             store.close().await;

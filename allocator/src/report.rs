@@ -166,7 +166,8 @@ impl Report {
         })
     }
 
-    /// Writes `report.json` and `outcomes.csv`, `states.csv`, `busiest_centres.csv`, `busiest_days.csv` into `out`.
+    /// Writes `report.json`, `outcomes.csv`, `states.csv`, `busiest_centres.csv`, `busiest_days.csv`
+    /// and `report.html` (the same, with bar charts) into `out`.
     pub fn write(&self, out: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&self.to_json())? + "\n")?;
@@ -221,6 +222,8 @@ impl Report {
             ])?;
         }
         days.flush()?;
+        let page = crate::report_html::render(self).context("cannot render report.html")?;
+        std::fs::write(out.join("report.html"), page)?;
         Ok(())
     }
 

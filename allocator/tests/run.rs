@@ -230,6 +230,18 @@ async fn the_report_adds_up_and_is_written(backend: Backend) {
     for file in ["states.csv", "busiest_centres.csv", "busiest_days.csv"] {
         assert!(dir.path().join(file).exists(), "{file}");
     }
+    let page = std::fs::read_to_string(dir.path().join("report.html")).expect("html");
+    let row = |label: &str, count: u64| format!("<th scope=\"row\">{label}</th><td class=\"n\">{count}</td>");
+    assert!(page.contains(&row("Waitlisted", o.waitlisted)), "the waitlist row states its count");
+    assert!(page.contains(&row("Got their week 1 choice", o.by_choice["week1"])));
+    let selangor = report.states.iter().find(|s| s.0.name() == "Selangor").expect("Selangor");
+    assert!(
+        page.contains(&format!("{}</td><td class=\"n\">{}</td>", selangor.1, selangor.2)),
+        "Selangor places, allocated"
+    );
+    let bars = report.choices.len() + 1 + report.by_age.len() + report.states.len();
+    assert_eq!(page.matches("<svg ").count(), bars, "one bar per outcome, age band and state");
+    assert!(!page.contains("<script") && !page.contains("http"), "self-contained: no scripts, nothing fetched");
 }
 
 /// The backend is storage, not policy: the same applications on SQLite and
