@@ -173,9 +173,9 @@ pub(crate) async fn save_allocation(
     .bind(run.write_seconds)
     .execute(&mut *tx)
     .await?;
-    // Checking keys and filling indexes row by row costs several random
-    // index probes per row; built once after the load, by sorting, they cost
-    // a fraction. All of it is inside the transaction: a failure leaves the
+    // Checking keys and filling the primary key row by row costs random
+    // index probes per row; built once after the load, by sorting, they
+    // cost a fraction. All of it is inside the transaction: a failure leaves the
     // schema and the previous allocation as they were.
     sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut *tx).await?;
     sqlx::query(
@@ -184,7 +184,6 @@ pub(crate) async fn save_allocation(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DROP INDEX allocations_by_centre_day").execute(&mut *tx).await?;
     crate::pg_copy::write_allocations(&mut tx, &run.run_id, rows).await?;
     sqlx::query(
         "ALTER TABLE allocations ADD CONSTRAINT allocations_pkey PRIMARY KEY (reference), \
@@ -200,9 +199,6 @@ pub(crate) async fn save_allocation(
         }
         other => other.into(),
     })?;
-    sqlx::query("CREATE INDEX allocations_by_centre_day ON allocations (centre_id, appointment_date, window_start)")
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(())
 }
