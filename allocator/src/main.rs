@@ -6,6 +6,10 @@ use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+// Millions of short strings are made and freed between the stages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Allocates appointments after registration closes, oldest first.
 #[derive(Debug, Parser)]
 #[command(version, about)]
