@@ -79,7 +79,7 @@ impl Intake {
     /// Connects to the database, migrates it, starts the writers and builds the router.
     pub async fn build(args: &ServeArgs, catalogue: Catalogue, clock: SharedClock) -> anyhow::Result<Intake> {
         let mut options = ConnectOptions::new(args.store.database_url.clone());
-        options.max_connections = args.writers.unwrap_or(4) + 2;
+        options.max_connections = args.writers + 2;
         Intake::build_with(args, options, catalogue, clock).await
     }
 
@@ -92,10 +92,10 @@ impl Intake {
     ) -> anyhow::Result<Intake> {
         let store = Store::connect(&options).await.context("cannot open the database")?;
         store.migrate().await.context("cannot migrate the database")?;
-        let writers = args.writers.map(|w| w as usize).unwrap_or(match store {
+        let writers = match store {
             Store::Sqlite(_) => 1,
-            Store::Postgres(_) => 4,
-        });
+            Store::Postgres(_) => args.writers as usize,
+        };
         let metrics = Arc::new(Metrics::default());
         let config =
             WriterConfig { queue_capacity: args.queue_capacity as usize, max_batch: args.max_batch as usize, writers };

@@ -229,10 +229,12 @@ pub fn outputs_agree(run: &store::RunRecord, applications: u64, out: &Path) -> a
     {
         ensure!(report["overall"][field].as_u64() == Some(expected), "report.json: overall.{field} differs");
     }
-    let by_choice = report["overall"]["by_choice"]
+    let mut by_choice: Vec<(String, u64)> = report["overall"]["by_choice"]
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect())
         .unwrap_or_default();
+    // week1 ... weekN, then other.
+    by_choice.sort_by_key(|(choice, _)| (choice == "other", choice.len(), choice.clone()));
     Ok(Counts { messages, day_list_rows, waitlist_rows, export_files: files.len() as u64, by_choice })
 }
 
