@@ -71,7 +71,10 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
     let clock = Instant::now();
     let progress = stage("allocating");
     let applicants = to_applicants(rows, catalogue)?;
-    let decisions = rule::allocate(catalogue, &applicants, &options.seed);
+    let mut decisions = rule::allocate(catalogue, &applicants, &options.seed);
+    // The inputs arrive in reference order; results in the same order let
+    // the store write them in key order without sorting two million strings.
+    decisions.sort_unstable_by_key(|d| d.applicant);
     let days: Vec<_> = campaign.days().collect();
     let windows = campaign.windows();
     let mut allocated = 0u64;

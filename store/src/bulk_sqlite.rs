@@ -41,8 +41,13 @@ pub(crate) fn read_allocation_inputs(path: &Path) -> Result<AllocationInputs, St
     let mut statement = connection
         .prepare("SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint FROM applications")
         .map_err(bulk_error)?;
+    // Sized once: growing by doubling would copy (and fault in) the pairs
+    // again and again. Rows are never deleted, so the largest rowid is the count.
+    let expected: i64 = connection
+        .query_row("SELECT coalesce(max(rowid), 0) FROM applications", [], |r| r.get(0))
+        .map_err(bulk_error)?;
     let mut rows = statement.query([]).map_err(bulk_error)?;
-    let mut read = Vec::new();
+    let mut read = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     while let Some(row) = rows.next().map_err(bulk_error)? {
         let text = |i: usize| -> Result<&str, StoreError> {
             row.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(bulk_error)
