@@ -8,17 +8,17 @@ use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 use sqlx::Connection;
 
-/// Drops and creates `name` on the server of `url`; returns its URL.
-pub async fn fresh_postgres(url: &str, name: &'static str) -> anyhow::Result<String> {
+/// The database a rehearsal owns on the server it is given.
+const REHEARSAL_DATABASE: &str = "temujanji_rehearsal";
+
+/// Drops and creates the rehearsal's database on the server of `url`
+/// (connecting through the database `url` names); returns its URL.
+pub async fn fresh_postgres(url: &str) -> anyhow::Result<String> {
     let mut admin = sqlx::PgConnection::connect(url).await.with_context(|| format!("cannot connect to {url}"))?;
-    let drop = match name {
-        "temujanji_rehearsal" => "DROP DATABASE IF EXISTS temujanji_rehearsal WITH (FORCE)",
-        _ => bail!("unexpected database name {name}"),
-    };
-    sqlx::query(drop).execute(&mut admin).await?;
+    sqlx::query("DROP DATABASE IF EXISTS temujanji_rehearsal WITH (FORCE)").execute(&mut admin).await?;
     sqlx::query("CREATE DATABASE temujanji_rehearsal").execute(&mut admin).await?;
     admin.close().await?;
-    database_url_named(url, name)
+    database_url_named(url, REHEARSAL_DATABASE)
 }
 
 /// `url` with its database replaced by `name` (query parameters kept).

@@ -52,7 +52,8 @@ struct Args {
     /// Campaign files.
     #[arg(long, default_value = "data")]
     data: PathBuf,
-    /// Working folder (emptied first): the site, the database file, logs, outputs.
+    /// Working folder, emptied first (only if it is a rehearsal's): the site,
+    /// the database file, logs, outputs.
     #[arg(long, default_value = "target/rehearsal")]
     work: PathBuf,
     /// Concurrent connections of the load generator.
@@ -83,7 +84,26 @@ struct Work {
     root: PathBuf,
 }
 
+/// Marks a folder as a rehearsal's, so that only such a folder is emptied.
+const WORK_MARKER: &str = ".rehearsal";
+
 impl Work {
+    /// Empties `root` (only if empty already or a rehearsal's) and marks it.
+    fn fresh(root: &Path) -> anyhow::Result<Work> {
+        if root.exists() {
+            let empty = std::fs::read_dir(root)?.next().is_none();
+            ensure!(
+                empty || root.join(WORK_MARKER).is_file(),
+                "{} holds files that are not a rehearsal's: give --work an empty or new folder",
+                root.display()
+            );
+            std::fs::remove_dir_all(root).with_context(|| format!("cannot empty {}", root.display()))?;
+        }
+        std::fs::create_dir_all(root)?;
+        std::fs::write(root.join(WORK_MARKER), "written by scripts/rehearse; emptied by the next rehearsal\n")?;
+        Ok(Work { root: root.to_owned() })
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }
@@ -102,11 +122,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut table = Table::default();
 
-    if args.work.exists() {
-        std::fs::remove_dir_all(&args.work).with_context(|| format!("cannot empty {}", args.work.display()))?;
-    }
-    std::fs::create_dir_all(&args.work)?;
-    let work = Work { root: args.work.clone() };
+    let work = Work::fresh(&args.work)?;
     if args.places_share < 1.0 {
         args.data = checks::scaled_campaign(&args.data, args.places_share, &work.path("data"))?;
     }
@@ -120,17 +136,17 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. The site and a fresh database.
     let stage = Instant::now();
-    run_tool(
-        &args.bin.join("site-gen"),
-        &["build", "--data", path_str(&args.data)?, "--intake-url", "/api/v1/applications", "--out"],
-        &work.path("dist"),
+    run_command(
+        Command::new(args.bin.join("site-gen"))
+            .args(["build", "--data", path_str(&args.data)?, "--intake-url", "/api/v1/applications", "--out"])
+            .arg(work.path("dist")),
     )?;
     ensure!(work.path("dist/ms/index.html").is_file(), "site-gen wrote no dist/ms/index.html");
     table.stage("bake the site", stage.elapsed(), "dist/en, dist/ms".into());
 
     let stage = Instant::now();
     let database_url = match &args.postgres {
-        Some(url) => checks::fresh_postgres(url, "temujanji_rehearsal").await?,
+        Some(url) => checks::fresh_postgres(url).await?,
         None => format!("sqlite:{}", work.path("rehearsal.db").display()),
     };
     let status = Command::new(args.bin.join("intake"))
@@ -216,11 +232,6 @@ async fn main() -> anyhow::Result<()> {
 
 fn path_str(path: &Path) -> anyhow::Result<&str> {
     path.to_str().with_context(|| format!("{} is not UTF-8", path.display()))
-}
-
-/// Runs `tool args... out`, failing with its output if it fails.
-fn run_tool(tool: &Path, args: &[&str], out: &Path) -> anyhow::Result<()> {
-    run_command(Command::new(tool).args(args).arg(out)).map(drop)
 }
 
 /// Runs `command`, failing with its output if it fails; returns its standard output.
