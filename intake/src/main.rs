@@ -10,6 +10,8 @@ use intake::config::{LogFormat, ServeArgs, StoreArgs};
 
 // Each request allocates and frees many small buffers on two or more threads;
 // mimalloc's thread-local free lists make that markedly cheaper than glibc's.
+// Built without transparent huge pages (Cargo.toml): with them, a flood of
+// 2,048 connections peaked at 124-144 MB resident instead of 102-106 MB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
