@@ -18,6 +18,7 @@
 
 mod checks;
 mod instances;
+mod setup;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -124,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
 
     let work = Work::fresh(&args.work)?;
     if args.places_share < 1.0 {
-        args.data = checks::scaled_campaign(&args.data, args.places_share, &work.path("data"))?;
+        args.data = setup::scaled_campaign(&args.data, args.places_share, &work.path("data"))?;
     }
     let catalogue = campaign::Catalogue::load(&args.data)
         .with_context(|| format!("cannot load the campaign in {}", args.data.display()))?;
@@ -146,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
 
     let stage = Instant::now();
     let database_url = match &args.postgres {
-        Some(url) => checks::fresh_postgres(url).await?,
+        Some(url) => setup::fresh_postgres(url).await?,
         None => format!("sqlite:{}", work.path("rehearsal.db").display()),
     };
     let status = Command::new(args.bin.join("intake"))
