@@ -1,5 +1,6 @@
 //! Allocation results: the run record and one row per application.
 
+use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
 /// A finished allocation run.
@@ -81,6 +82,26 @@ pub struct AllocationInput {
     pub choices: String,
     /// Whether another day at the centre is acceptable.
     pub accept_other_dates: bool,
+}
+
+/// Builds [`AllocationInputs::digest`]; both backends must feed it the same
+/// pairs in the same order, so it lives in one place.
+#[derive(Default)]
+pub(crate) struct InputDigest(Sha256);
+
+impl InputDigest {
+    /// Adds one application, in reference order.
+    pub(crate) fn add(&mut self, reference: &str, fingerprint: &[u8]) {
+        self.0.update(reference.as_bytes());
+        self.0.update([0x1f]);
+        self.0.update(fingerprint);
+        self.0.update([0x1e]);
+    }
+
+    /// The digest, hex.
+    pub(crate) fn finish(self) -> String {
+        hex::encode(self.0.finalize())
+    }
 }
 
 /// Every application's allocation input, in reference order.

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
-use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use time::format_description::well_known::Rfc3339;
 
+use crate::allocation::InputDigest;
 use crate::{AllocationInput, AllocationInputs, AllocationRow, RunRecord, StoreError};
 
 /// The database file behind the pool.
@@ -73,18 +73,15 @@ pub(crate) fn read_allocation_inputs(path: &Path) -> Result<AllocationInputs, St
     }
     // Byte order, as SQLite's BINARY and PostgreSQL's "C" collations sort.
     read.sort_unstable_by(|a, b| a.0.reference.as_bytes().cmp(b.0.reference.as_bytes()));
-    let mut digest = Sha256::new();
+    let mut digest = InputDigest::default();
     for (input, fingerprint) in &read {
-        digest.update(input.reference.as_bytes());
-        digest.update([0x1f]);
-        digest.update(fingerprint);
-        digest.update([0x1e]);
+        digest.add(&input.reference, fingerprint);
     }
     // A fresh vector of the exact size: collecting in place would keep the
     // larger allocation of the pairs alive through the whole run.
     let mut inputs = Vec::with_capacity(read.len());
     inputs.extend(read.into_iter().map(|(input, _)| input));
-    Ok(AllocationInputs { rows: inputs, digest: hex::encode(digest.finalize()) })
+    Ok(AllocationInputs { rows: inputs, digest: digest.finish() })
 }
 
 pub(crate) fn save_allocation(

@@ -4,9 +4,9 @@
 //! costs a round of decoding per value; COPY streams plain text.
 
 use futures_util::TryStreamExt;
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 
+use crate::allocation::InputDigest;
 use crate::{AllocationInput, AllocationInputs, AllocationRow, StoreError};
 
 const READ_INPUTS: &str = "COPY (SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint \
@@ -23,7 +23,7 @@ const SEND_CHUNK: usize = 1 << 20;
 pub(crate) async fn read_allocation_inputs(connection: &mut PgConnection) -> Result<AllocationInputs, StoreError> {
     let mut stream = connection.copy_out_raw(READ_INPUTS).await?;
     let mut inputs = Vec::new();
-    let mut digest = Sha256::new();
+    let mut digest = InputDigest::default();
     let mut pending: Vec<u8> = Vec::new();
     while let Some(chunk) = stream.try_next().await? {
         pending.extend_from_slice(&chunk);
@@ -39,18 +39,15 @@ pub(crate) async fn read_allocation_inputs(connection: &mut PgConnection) -> Res
     if !pending.is_empty() {
         return Err(corrupt("", "the COPY output ended in the middle of a row"));
     }
-    Ok(AllocationInputs { rows: inputs, digest: hex::encode(digest.finalize()) })
+    Ok(AllocationInputs { rows: inputs, digest: digest.finish() })
 }
 
-fn parse_input(line: &[u8], digest: &mut Sha256) -> Result<AllocationInput, StoreError> {
+fn parse_input(line: &[u8], digest: &mut InputDigest) -> Result<AllocationInput, StoreError> {
     let text = std::str::from_utf8(line).map_err(|_| corrupt("", "a row that is not UTF-8"))?;
     let fields: Vec<String> = text.split('\t').map(unescape).collect();
     let [reference, birth_date, centre_id, choices, accept_other_dates, fingerprint] =
         <[String; 6]>::try_from(fields).map_err(|_| corrupt(text, "a row without six columns"))?;
-    digest.update(reference.as_bytes());
-    digest.update([0x1f]);
-    digest.update(fingerprint.as_bytes());
-    digest.update([0x1e]);
+    digest.add(&reference, fingerprint.as_bytes());
     let birth_date = campaign::dates::parse_date(&birth_date).ok_or_else(|| corrupt(&reference, "birth_date"))?;
     let accept_other_dates = match accept_other_dates.as_str() {
         "t" => true,
