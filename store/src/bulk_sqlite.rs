@@ -183,7 +183,11 @@ impl SqliteWriter {
     pub fn open(path: &Path) -> Result<SqliteWriter, StoreError> {
         let connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         connection.busy_timeout(Duration::from_secs(5)).map_err(bulk_error)?;
-        connection.pragma_update(None, "cache_size", "-32768").map_err(bulk_error)?;
+        // 8 MiB of page cache: a flood's peak memory matters more than the
+        // hit rate, since the OS page cache holds the file anyway (32 MiB
+        // measured no faster per row; peak RSS under a 2,048-connection
+        // flood 98 -> 88 MB).
+        connection.pragma_update(None, "cache_size", "-8192").map_err(bulk_error)?;
         // Checkpoint every 16,384 WAL pages (64 MiB) rather than SQLite's
         // 1,000: inserts touch index pages all over, and a longer WAL lets a
         // checkpoint write each hot page once for many commits (about a
