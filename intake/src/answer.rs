@@ -2,15 +2,16 @@
 //! a small HTML page (same look, same language) for the plain form.
 
 use askama::Template;
-use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use campaign::{Catalogue, Lang, Messages};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
 use crate::submission::Format;
+use crate::writer::Unavailable;
 
 /// What intake's answer pages need to know besides the outcome.
 #[derive(Debug, Clone)]
@@ -25,14 +26,17 @@ pub struct PageSettings {
     /// "What happens next" per language (in [`Lang::ALL`] order), its dates
     /// already written: only `{phone}` is left to fill for each applicant.
     pub next_steps: [String; 2],
+    /// The 503 answer per language and format, rendered once: under a flood
+    /// it is most of what intake sends, and must cost as little as it can.
+    busy: Vec<(Lang, Format, Rendered)>,
 }
 
 impl PageSettings {
-    /// The "what happens next" texts for `catalogue`, rendered once at start-up
-    /// rather than on every accepted application.
-    pub fn next_steps_for(catalogue: &Catalogue) -> [String; 2] {
+    /// Settings for `catalogue`, with the texts that never change rendered
+    /// once at start-up rather than on every request.
+    pub fn new(catalogue: &Catalogue, stylesheet: String, form_url: String, retry_after_secs: u64) -> PageSettings {
         let campaign = catalogue.campaign();
-        Lang::ALL.map(|lang| {
+        let next_steps = Lang::ALL.map(|lang| {
             let m = Messages::of(lang);
             m.render(
                 "intake.next_steps",
@@ -41,7 +45,40 @@ impl PageSettings {
                     ("first_day", &m.long_date(campaign.first_day())),
                 ],
             )
-        })
+        });
+        let mut settings = PageSettings { stylesheet, form_url, retry_after_secs, next_steps, busy: Vec::new() };
+        let busy = ApiError::Unavailable(Unavailable::QueueFull);
+        settings.busy = Lang::ALL
+            .into_iter()
+            .flat_map(|lang| [Format::Json, Format::Form].map(|format| (lang, format)))
+            .map(|(lang, format)| {
+                (lang, format, Answer { format, lang, catalogue, settings: &settings }.render_error(&busy))
+            })
+            .collect();
+        settings
+    }
+}
+
+/// An answer's status, type and body, ready to send.
+#[derive(Debug, Clone)]
+struct Rendered {
+    status: StatusCode,
+    content_type: HeaderValue,
+    body: Bytes,
+}
+
+impl Rendered {
+    fn json(status: StatusCode, payload: &Value) -> Rendered {
+        Rendered {
+            status,
+            content_type: HeaderValue::from_static("application/json"),
+            // Serialising a Value cannot fail.
+            body: serde_json::to_vec(payload).unwrap_or_default().into(),
+        }
+    }
+
+    fn into_response(self) -> Response {
+        (self.status, [(header::CONTENT_TYPE, self.content_type)], self.body).into_response()
     }
 }
 
@@ -85,9 +122,8 @@ impl Answer<'_> {
         let m = Messages::of(self.lang);
         let next = self.next_steps(phone_national);
         match self.format {
-            Format::Json => {
-                (status, Json(json!({ "reference": reference, "new": new, "next_steps": next }))).into_response()
-            }
+            Format::Json => Rendered::json(status, &json!({ "reference": reference, "new": new, "next_steps": next }))
+                .into_response(),
             Format::Form => {
                 let (title, lead) = if new {
                     ("intake.accepted_title", "intake.accepted_lead")
@@ -95,12 +131,23 @@ impl Answer<'_> {
                     ("intake.already_title", "intake.already_lead")
                 };
                 self.page(status, m.text(title), m.text(lead), Some(reference), Vec::new(), vec![next], None)
+                    .into_response()
             }
         }
     }
 
     /// The error's status, with its message in the applicant's language.
     pub fn error(&self, error: &ApiError) -> Response {
+        let ApiError::Unavailable(_) = error else { return self.render_error(error).into_response() };
+        let busy = self.settings.busy.iter().find(|(l, f, _)| *l == self.lang && *f == self.format);
+        let mut response = busy.map_or_else(|| self.render_error(error), |(_, _, r)| r.clone()).into_response();
+        let secs = self.settings.retry_after_secs.max(1);
+        let wait = rand::rng().random_range(secs..=secs * 2);
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        response
+    }
+
+    fn render_error(&self, error: &ApiError) -> Rendered {
         let m = Messages::of(self.lang);
         let code = error.code();
         let title = m.text(&format!("intake.error.{code}_title")).to_owned();
@@ -109,7 +156,7 @@ impl Answer<'_> {
             ApiError::Invalid(errors) => errors.messages(self.lang),
             _ => Vec::new(),
         };
-        let mut response = match self.format {
+        match self.format {
             Format::Json => {
                 let mut payload = json!({ "error": { "code": code, "title": title, "message": body } });
                 if !field_errors.is_empty() {
@@ -117,19 +164,13 @@ impl Answer<'_> {
                         field_errors.iter().map(|(f, msg)| (f.clone(), Value::String(msg.clone()))).collect();
                     payload["errors"] = Value::Object(fields);
                 }
-                (error.status(), Json(payload)).into_response()
+                Rendered::json(error.status(), &payload)
             }
             Format::Form => {
                 let back = matches!(error, ApiError::Invalid(_)).then(|| m.text("intake.back_hint"));
                 self.page(error.status(), &title, &body, None, field_errors, Vec::new(), back)
             }
-        };
-        if let ApiError::Unavailable(_) = error {
-            let secs = self.settings.retry_after_secs.max(1);
-            let wait = rand::rng().random_range(secs..=secs * 2);
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
         }
-        response
     }
 
     fn error_body(&self, error: &ApiError) -> String {
@@ -167,7 +208,7 @@ impl Answer<'_> {
         errors: Vec<(String, String)>,
         paragraphs: Vec<String>,
         back_hint: Option<&str>,
-    ) -> Response {
+    ) -> Rendered {
         let m = Messages::of(self.lang);
         let form_url = self.settings.form_url.replace("{lang}", self.lang.code());
         let page = Page {
@@ -187,12 +228,10 @@ impl Answer<'_> {
             form_url: &form_url,
             back_to_form: m.text("common.back_to_form"),
         };
-        match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(error) => {
-                tracing::error!(%error, "answer page failed to render");
-                (status, title.to_owned()).into_response()
-            }
-        }
+        let html = page.render().unwrap_or_else(|error| {
+            tracing::error!(%error, "answer page failed to render");
+            title.to_owned()
+        });
+        Rendered { status, content_type: HeaderValue::from_static("text/html; charset=utf-8"), body: html.into() }
     }
 }

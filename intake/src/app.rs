@@ -18,13 +18,13 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::answer::PageSettings;
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
 use crate::metrics::{Metrics, RequestLabels};
+use crate::refusals::Refusals;
 use crate::routes;
 use crate::writer::{WriteQueue, WriterConfig};
 
@@ -41,6 +41,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Submissions refused with 503, for the metrics and the log.
+    pub refusals: Refusals,
     /// Answer page settings.
     pub settings: PageSettings,
     /// Submissions being handled at once.
@@ -63,17 +65,27 @@ pub struct Intake {
 
 /// Headers every response carries. The CSP allows nothing from elsewhere and
 /// no inline code, which also covers the static site when intake serves it.
-const SECURITY_HEADERS: [(&str, &str); 5] = [
+const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
     (
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
     ),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
-    ("x-frame-options", "DENY"),
-    ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ),
 ];
+
+/// Routes counted under their own name in the request metrics; anything
+/// else (the static site, unknown paths) is counted as `other`.
+const COUNTED_ROUTES: [&str; 5] =
+    [routes::applications::PATH, routes::site::STYLESHEET_PATH, "/healthz", "/readyz", "/metrics"];
 
 impl Intake {
     /// Connects to the database, migrates it, starts the writers and builds the router.
@@ -102,19 +114,20 @@ impl Intake {
         let (queue, handles) =
             WriteQueue::start(store.clone(), config, metrics.clone()).await.context("cannot start the writers")?;
         tracing::info!(backend = store.backend(), writers, queue = config.queue_capacity, "writers started");
-        let next_steps = PageSettings::next_steps_for(&catalogue);
+        let settings = PageSettings::new(
+            &catalogue,
+            routes::site::STYLESHEET_PATH.to_owned(),
+            args.form_url.clone(),
+            args.retry_after_secs,
+        );
         let state = Arc::new(AppState {
             catalogue: Arc::new(catalogue),
             queue,
             store: store.clone(),
             clock,
             metrics,
-            settings: PageSettings {
-                stylesheet: routes::site::STYLESHEET_PATH.to_owned(),
-                form_url: args.form_url.clone(),
-                retry_after_secs: args.retry_after_secs,
-                next_steps,
-            },
+            refusals: Refusals::default(),
+            settings,
             in_flight: Arc::new(Semaphore::new(args.max_in_flight as usize)),
             body_limit: args.body_limit as usize,
             body_timeout: args.body_timeout(),
@@ -165,37 +178,41 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
                 .max_age(Duration::from_secs(86_400)),
         );
     }
-    let api =
-        api.layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let mut app = Router::new().merge(api).merge(routes::health::router());
     if let Some(site) = &args.site {
         app = app.merge(routes::site::static_site(site));
     }
-    let mut app = app
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
-        .with_state(state)
+    let app = app
         // A last guard: the handler's own body and commit timeouts come first.
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             args.body_timeout() + args.commit_timeout() + Duration::from_secs(5),
-        ));
-    for (name, value) in SECURITY_HEADERS {
-        app = app.layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        ));
-    }
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), count_and_secure))
+        .with_state(state);
     Ok(app)
 }
 
-async fn count_requests(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().clone();
+/// Counts every request by route and status, and gives every response the
+/// security headers (and API answers `no-store`), in one layer rather than
+/// seven: under a flood every refusal passes through here.
+async fn count_and_secure(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+    let route = COUNTED_ROUTES.into_iter().find(|r| Some(*r) == matched).unwrap_or("other");
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     let status = response.status().as_u16();
-    state.metrics.requests.get_or_create(&RequestLabels { route: route.clone(), status }).inc();
-    tracing::debug!(%method, route, status, elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    state.metrics.requests.get_or_create(&RequestLabels { route, status }).inc();
+    tracing::debug!(route, status, elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    let headers = response.headers_mut();
+    for (name, value) in &SECURITY_HEADERS {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    if route.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod reference;
+pub mod refusals;
 pub mod routes;
 pub mod submission;
 pub mod synth;

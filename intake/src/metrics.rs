@@ -10,8 +10,8 @@ use prometheus_client::registry::Registry;
 /// Labels of the request counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// The route template, e.g. `/api/v1/applications`.
-    pub route: String,
+    /// The route template, e.g. `/api/v1/applications`, or `other`.
+    pub route: &'static str,
     /// The HTTP status answered.
     pub status: u16,
 }
@@ -30,6 +30,8 @@ pub struct Metrics {
     pub batch_size: Histogram,
     /// Seconds from the start of a batch's transaction to its commit.
     pub commit_seconds: Histogram,
+    /// Seconds an application waited in the queue before a writer took it.
+    pub queue_wait_seconds: Histogram,
     /// Submissions turned away with 503 because the queue was full or the database down.
     pub shed: Counter,
     /// Batches that failed to commit.
@@ -46,6 +48,7 @@ impl Default for Metrics {
         let queue_depth = Gauge::default();
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 12));
         let commit_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        let queue_wait_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
         let shed = Counter::default();
         let write_failures = Counter::default();
         let database_up = Gauge::default();
@@ -55,6 +58,11 @@ impl Default for Metrics {
         registry.register("queue_depth", "Applications waiting for the writer", queue_depth.clone());
         registry.register("batch_size", "Applications per committed batch", batch_size.clone());
         registry.register("commit_seconds", "Seconds to write and commit one batch", commit_seconds.clone());
+        registry.register(
+            "queue_wait_seconds",
+            "Seconds an application waited in the queue for a writer",
+            queue_wait_seconds.clone(),
+        );
         registry.register("shed", "Submissions answered 503 (queue full or database down)", shed.clone());
         registry.register("write_failures", "Batches that failed to commit", write_failures.clone());
         registry.register("database_up", "1 while the database is reachable", database_up.clone());
@@ -65,6 +73,7 @@ impl Default for Metrics {
             queue_depth,
             batch_size,
             commit_seconds,
+            queue_wait_seconds,
             shed,
             write_failures,
             database_up,

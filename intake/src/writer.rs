@@ -62,6 +62,7 @@ pub struct WriterConfig {
 
 struct Submission {
     row: ApplicationRow,
+    queued_at: Instant,
     reply: oneshot::Sender<Result<Stored, Unavailable>>,
 }
 
@@ -127,16 +128,12 @@ impl WriteQueue {
     /// Queues a row; await the returned receiver for the outcome.
     pub fn submit(&self, row: ApplicationRow) -> Result<oneshot::Receiver<Result<Stored, Unavailable>>, Unavailable> {
         if !self.database_up() {
-            self.shared.metrics.shed.inc();
             return Err(Unavailable::DatabaseDown);
         }
         let (reply, receiver) = oneshot::channel();
-        match self.sender.try_send(Submission { row, reply }) {
+        match self.sender.try_send(Submission { row, queued_at: Instant::now(), reply }) {
             Ok(()) => Ok(receiver),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                self.shared.metrics.shed.inc();
-                Err(Unavailable::QueueFull)
-            }
+            Err(mpsc::error::TrySendError::Full(_)) => Err(Unavailable::QueueFull),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Unavailable::ShuttingDown),
         }
     }
@@ -149,6 +146,12 @@ impl WriteQueue {
     /// The queue's capacity.
     pub fn capacity(&self) -> usize {
         self.shared.capacity
+    }
+
+    /// Nine tenths full or more: the writers are behind, so a submission
+    /// arriving now would most likely find the queue full after being parsed.
+    pub fn is_saturated(&self) -> bool {
+        self.depth() * 10 >= self.capacity() * 9
     }
 
     /// Whether the last write (or probe) reached the database.
@@ -170,6 +173,7 @@ async fn run_writer(
         if received == 0 {
             return; // closed and drained: shutdown
         }
+        observe_queue_wait(&batch, &shared.metrics);
         if let Err(error) = write(&store, &mut batch, &shared).await {
             tracing::error!(%error, batch = batch.len(), "a batch failed to commit; answering 503 until the database is back");
             shared.metrics.write_failures.inc();
@@ -200,6 +204,15 @@ async fn write(store: &Store, batch: &mut Vec<Submission>, shared: &Shared) -> R
         settle(batch, outcomes, started, &shared.metrics);
     }
     Ok(())
+}
+
+/// Records how long each submission of a batch waited for a writer: with
+/// the commit time, it tells where a slow answer spent its time.
+fn observe_queue_wait(batch: &[Submission], metrics: &Metrics) {
+    let now = Instant::now();
+    for submission in batch {
+        metrics.queue_wait_seconds.observe(now.duration_since(submission.queued_at).as_secs_f64());
+    }
 }
 
 /// Answers each submission of a committed batch; keeps in `batch` only those
@@ -245,6 +258,7 @@ fn run_sqlite_writer(
                 Err(_) => break,
             }
         }
+        observe_queue_wait(&batch, &shared.metrics);
         let mut result: Result<(), store::StoreError> = Ok(());
         while !batch.is_empty() && result.is_ok() {
             let rows: Vec<ApplicationRow> = batch.iter().map(|s| s.row.clone()).collect();

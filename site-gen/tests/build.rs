@@ -69,7 +69,9 @@ fn the_form_posts_to_intake_and_works_without_scripts() {
         let html = page(&out, &format!("{lang}/index.html"));
         let form = &select(&html, "form#application")[0];
         assert_eq!(form.value().attr("method"), Some("post"));
-        assert_eq!(form.value().attr("action"), Some("/api/v1/applications"));
+        // The language also rides in the address, so that intake can refuse
+        // (busy, too large) in the right language before reading the body.
+        assert_eq!(form.value().attr("action"), Some(format!("/api/v1/applications?lang={lang}").as_str()));
         let lang_field = &select(&html, "input[name=lang]")[0];
         assert_eq!(lang_field.value().attr("value"), Some(lang), "the language goes with the application");
         let names: BTreeSet<&str> =
@@ -237,6 +239,6 @@ fn the_cdn_is_told_how_to_cache_and_what_the_page_may_reach() {
     let form = page(dir.path(), "en/index.html");
     assert_eq!(
         select(&form, "form#application")[0].value().attr("action"),
-        Some("https://intake.example.my/api/v1/applications")
+        Some("https://intake.example.my/api/v1/applications?lang=en")
     );
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::Response;
 use axum::routing::post;
 use campaign::application::MobilePhone;
@@ -28,11 +28,17 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route(PATH, post(submit))
 }
 
-async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    let mut lang = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Lang::from_accept_language)
+async fn submit(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    // Until the body says otherwise: the form's address names its language
+    // (`?lang=ms`), else the browser's preference. A refusal sent before the
+    // body is read (busy, too large) can only go by these.
+    let mut lang = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
+        .and_then(|code| code.parse::<Lang>().ok())
+        .or_else(|| {
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+        })
         .unwrap_or_default();
     let format = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(Format::from_content_type);
     let answer = |format, lang| Answer { format, lang, catalogue: &state.catalogue, settings: &state.settings };
@@ -47,7 +53,7 @@ async fn submit(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bo
         Ok((Stored::IdentityTaken, _)) => answer(format, lang).error(&ApiError::IdentityTaken),
         Err(error) => {
             if error.status().is_server_error() {
-                tracing::warn!(%error, "submission refused");
+                state.refusals.note(&error, &state.metrics);
             }
             answer(format, lang).error(&error)
         }
@@ -62,7 +68,11 @@ async fn accept(
     body: Body,
     lang: &mut Lang,
 ) -> Result<(Stored, MobilePhone), ApiError> {
-    // Shed before doing any work: parsing is cheap, but not free.
+    // Shed before doing any work: parsing is cheap, but not free, and under
+    // a flood the CPU it saves is what keeps the refusals fast.
+    if state.queue.is_saturated() {
+        return Err(Unavailable::QueueFull.into());
+    }
     let _permit = state.in_flight.clone().try_acquire_owned().map_err(|_| Unavailable::QueueFull)?;
     let bytes = read_body(body, state).await?;
     let weeks = state.catalogue.campaign().week_count();

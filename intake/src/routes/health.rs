@@ -25,7 +25,7 @@ async fn healthz() -> &'static str {
 /// has room. A load balancer sends traffic elsewhere while this is 503.
 async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let depth = state.queue.depth();
-    let saturated = depth * 10 >= state.queue.capacity() * 9;
+    let saturated = state.queue.is_saturated();
     let ping = tokio::time::timeout(Duration::from_secs(1), state.store.ping()).await;
     let database = matches!(ping, Ok(Ok(()))) && state.queue.database_up();
     let status = if database && !saturated { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

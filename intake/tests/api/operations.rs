@@ -30,6 +30,7 @@ async fn health_readiness_and_metrics_answer(backend: Backend) {
         "intake_http_requests_total{route=\"/api/v1/applications\",status=\"422\"} 1",
         "intake_batch_size_count 1",
         "intake_commit_seconds_count 1",
+        "intake_queue_wait_seconds_count 1",
         "intake_queue_depth 0",
         "intake_database_up 1",
     ] {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use store::testing::Backend;
 
-use crate::helpers::{OPEN, TestApp, application};
+use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
 
 /// Holds the database's write lock from another connection until dropped.
 enum Blocker {
@@ -112,6 +112,19 @@ async fn too_many_requests_in_flight_are_shed_before_any_work() {
     let shed = app.post_json(&application("600101-14-1111")).await;
     assert_eq!(shed.status(), 503);
     assert!(started.elapsed() < Duration::from_secs(2));
+    // The plain form gets the same refusal as a page, in the language its
+    // address names (the body, which also names it, is never read).
+    let fields = form("600101-14-2222", "ms");
+    let page =
+        app.client.post(format!("{}?lang=ms", app.endpoint())).form(&as_pairs(&fields)).send().await.expect("sent");
+    assert_eq!(page.status(), 503);
+    assert!(page.headers().contains_key("retry-after"));
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.expect("text");
+    assert!(html.contains("lang=\"ms\"") && html.contains("Terlalu banyak permohonan"), "{html}");
+    let metrics =
+        app.client.get(format!("{}/metrics", app.url)).send().await.expect("sent").text().await.expect("text");
+    assert!(metrics.lines().any(|l| l == "intake_shed_total 2"), "every refusal is counted:\n{metrics}");
     drop(sender);
     let slow = slow.await.expect("task").expect("answered");
     assert_eq!(slow.status(), 400, "an unfinished JSON body is malformed");
