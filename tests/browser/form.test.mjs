@@ -111,7 +111,7 @@ test("while intake answers 503 the page retries by itself and succeeds, nothing 
   const context = await browser.newContext();
   const page = await context.newPage();
   const statuses = [];
-  page.on("response", (r) => { if (r.url().endsWith("/api/v1/applications")) statuses.push(r.status()); });
+  page.on("response", (r) => { if (new URL(r.url()).pathname === "/api/v1/applications") statuses.push(r.status()); });
   try {
     await page.goto(`${stack.url}/en/`);
     await fillApplication(page, "540101-01-3333");
