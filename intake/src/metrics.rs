@@ -32,7 +32,8 @@ pub struct Metrics {
     pub commit_seconds: Histogram,
     /// Seconds an application waited in the queue before a writer took it.
     pub queue_wait_seconds: Histogram,
-    /// Submissions turned away with 503 because the queue was full or the database down.
+    /// Submissions refused with 503: no slot free, queue full, commit too slow,
+    /// database down or shutting down (counted by [`crate::refusals::Refusals`]).
     pub shed: Counter,
     /// Batches that failed to commit.
     pub write_failures: Counter,
@@ -63,7 +64,7 @@ impl Default for Metrics {
             "Seconds an application waited in the queue for a writer",
             queue_wait_seconds.clone(),
         );
-        registry.register("shed", "Submissions answered 503 (queue full or database down)", shed.clone());
+        registry.register("shed", "Submissions refused with 503 (busy, database down or shutting down)", shed.clone());
         registry.register("write_failures", "Batches that failed to commit", write_failures.clone());
         registry.register("database_up", "1 while the database is reachable", database_up.clone());
         Metrics {
