@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use campaign::Catalogue;
@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 
+use crate::admission::AdmissionLayer;
 use crate::answer::PageSettings;
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
@@ -189,6 +190,8 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
             args.body_timeout() + args.commit_timeout() + Duration::from_secs(5),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), count_and_secure))
+        // Outermost, so that a refusal costs as little as it can.
+        .layer(AdmissionLayer::new(state.clone()))
         .with_state(state);
     Ok(app)
 }
@@ -204,16 +207,21 @@ async fn count_and_secure(State(state): State<Arc<AppState>>, request: Request, 
     let status = response.status().as_u16();
     state.metrics.requests.get_or_create(&RequestLabels { route, status }).inc();
     tracing::debug!(route, status, elapsed_ms = started.elapsed().as_millis() as u64, "request");
-    let headers = response.headers_mut();
+    secure(response.headers_mut(), route.starts_with("/api/"));
+    response
+}
+
+/// Adds the security headers a response lacks, and `no-store` to an API
+/// answer that says nothing of caching.
+pub(crate) fn secure(headers: &mut HeaderMap, api: bool) {
     for (name, value) in &SECURITY_HEADERS {
         if !headers.contains_key(name) {
             headers.insert(name.clone(), value.clone());
         }
     }
-    if route.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -5,6 +5,7 @@
 //!
 //! `main.rs` is a thin wrapper; integration tests build the same [`app::Intake`].
 
+pub mod admission;
 pub mod answer;
 pub mod app;
 pub mod clock;

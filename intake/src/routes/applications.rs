@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Uri, header};
 use axum::response::Response;
 use axum::routing::post;
@@ -28,11 +28,12 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new().route(PATH, post(submit))
 }
 
-async fn submit(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
-    // Until the body says otherwise: the form's address names its language
-    // (`?lang=ms`), else the browser's preference. A refusal sent before the
-    // body is read (busy, too large) can only go by these.
-    let mut lang = uri
+/// The language and format a request asks for, before its body is read:
+/// the form's address names its language (`?lang=ms`), else the browser's
+/// preference; the format is the content type's. A refusal sent before the
+/// body is read (busy, too large) can only go by these.
+pub(crate) fn requested(uri: &Uri, headers: &HeaderMap) -> (Lang, Option<Format>) {
+    let lang = uri
         .query()
         .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
         .and_then(|code| code.parse::<Lang>().ok())
@@ -41,6 +42,15 @@ async fn submit(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap
         })
         .unwrap_or_default();
     let format = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(Format::from_content_type);
+    (lang, format)
+}
+
+// The whole request rather than `Uri` and `HeaderMap` extractors, which
+// would copy both.
+async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // Until the body says otherwise.
+    let (mut lang, format) = requested(&parts.uri, &parts.headers);
     let answer = |format, lang| Answer { format, lang, catalogue: &state.catalogue, settings: &state.settings };
     let Some(format) = format else {
         return answer(Format::Json, lang).error(&ApiError::UnsupportedMediaType);
@@ -68,12 +78,7 @@ async fn accept(
     body: Body,
     lang: &mut Lang,
 ) -> Result<(Stored, MobilePhone), ApiError> {
-    // Shed before doing any work: parsing is cheap, but not free, and under
-    // a flood the CPU it saves is what keeps the refusals fast.
-    if state.queue.is_saturated() {
-        return Err(Unavailable::QueueFull.into());
-    }
-    let _permit = state.in_flight.clone().try_acquire_owned().map_err(|_| Unavailable::QueueFull)?;
+    // Admitted: the slot it holds was taken in `crate::admission`.
     let bytes = read_body(body, state).await?;
     let weeks = state.catalogue.campaign().week_count();
     let raw = match format {

@@ -120,11 +120,18 @@ async fn too_many_requests_in_flight_are_shed_before_any_work() {
     assert_eq!(page.status(), 503);
     assert!(page.headers().contains_key("retry-after"));
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    // Refused in front of every other layer, yet as secured as any answer.
+    for name in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
+        assert!(page.headers().contains_key(name), "{name} on a refusal");
+    }
+    assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.expect("text");
     assert!(html.contains("lang=\"ms\"") && html.contains("Terlalu banyak permohonan"), "{html}");
     let metrics =
         app.client.get(format!("{}/metrics", app.url)).send().await.expect("sent").text().await.expect("text");
     assert!(metrics.lines().any(|l| l == "intake_shed_total 2"), "every refusal is counted:\n{metrics}");
+    let refused = "intake_http_requests_total{route=\"/api/v1/applications\",status=\"503\"} 2";
+    assert!(metrics.lines().any(|l| l == refused), "and counted as an answer:\n{metrics}");
     drop(sender);
     let slow = slow.await.expect("task").expect("answered");
     assert_eq!(slow.status(), 400, "an unfinished JSON body is malformed");
