@@ -62,12 +62,13 @@ pub struct ServeArgs {
     #[arg(long, env = "INTAKE_WRITERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub writers: u32,
     /// Submissions handled at once; beyond it, 503 at once. Bounds the CPU
-    /// and memory a flood can take: offered twice the rate it sustains, intake
-    /// kept its refusals nearly in step with arrivals at 256, where at 1,024
-    /// it spent the CPU on accepting and a backlog of unanswered requests grew
-    /// (scripts/bench-intake). A slot is held while the body arrives, so the
-    /// load balancer in front should buffer request bodies.
-    #[arg(long, env = "INTAKE_MAX_IN_FLIGHT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// and memory a flood can take: offered twice the rate it sustains
+    /// (scripts/bench-intake), intake at 128 answered every request with
+    /// accepted p50 14-28 ms, where at 256 it spent its CPU accepting, fell
+    /// behind, and every answer waited 150 ms or more. 64 connections at full
+    /// speed need fewer than 64. A slot is held while the body arrives, so
+    /// the load balancer in front should buffer request bodies.
+    #[arg(long, env = "INTAKE_MAX_IN_FLIGHT", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_in_flight: u32,
     /// Largest accepted body, in bytes.
     #[arg(long, env = "INTAKE_BODY_LIMIT", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(1024..=1_048_576))]
