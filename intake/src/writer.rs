@@ -261,11 +261,10 @@ fn run_sqlite_writer(
         observe_queue_wait(&batch, &shared.metrics);
         let mut result: Result<(), store::StoreError> = Ok(());
         while !batch.is_empty() && result.is_ok() {
-            let rows: Vec<ApplicationRow> = batch.iter().map(|s| s.row.clone()).collect();
             let started = Instant::now();
-            let written = writer.insert_batch(&rows).or_else(|first| {
+            let written = writer.insert_batch(batch.iter().map(|s| &s.row)).or_else(|first| {
                 tracing::warn!(error = %first, "batch failed; retrying once");
-                writer.insert_batch(&rows)
+                writer.insert_batch(batch.iter().map(|s| &s.row))
             });
             result = written.map(|outcomes| settle(&mut batch, outcomes, started, &shared.metrics));
         }

@@ -204,11 +204,17 @@ impl SqliteWriter {
 
     /// Stores a batch in one transaction (one commit, one fsync) and says
     /// what happened to each row, exactly as [`crate::Store::insert_batch`].
-    pub fn insert_batch(&mut self, rows: &[crate::ApplicationRow]) -> Result<Vec<crate::InsertOutcome>, StoreError> {
+    /// The rows are borrowed one by one, so the caller need not copy its
+    /// submissions into a slice on the writer's (serial) thread.
+    pub fn insert_batch<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = &'a crate::ApplicationRow>,
+    ) -> Result<Vec<crate::InsertOutcome>, StoreError> {
         use crate::InsertOutcome;
+        let rows = rows.into_iter();
         let tx =
             self.connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(bulk_error)?;
-        let mut outcomes = Vec::with_capacity(rows.len());
+        let mut outcomes = Vec::with_capacity(rows.size_hint().0);
         {
             let mut insert = tx.prepare_cached(INSERT_ONE).map_err(bulk_error)?;
             let mut lookup = tx
