@@ -163,14 +163,28 @@ impl Intake {
 }
 
 fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
-    let mut api = routes::applications::router().merge(routes::site::router());
+    let mut app = routes::applications::router().merge(routes::site::router()).merge(routes::health::router());
+    if let Some(site) = &args.site {
+        app = app.merge(routes::site::static_site(site));
+    }
+    let mut app = app
+        // A last guard: the handler's own body and commit timeouts come first.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            args.body_timeout() + args.commit_timeout() + Duration::from_secs(5),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), count_and_secure))
+        // In front of the rest, so that a refusal costs as little as it can.
+        .layer(AdmissionLayer::new(state.clone()));
     if !args.allowed_origins.is_empty() {
         let origins = args
             .allowed_origins
             .iter()
             .map(|o| HeaderValue::from_str(o).with_context(|| format!("--allowed-origin {o:?} is not a valid origin")))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        api = api.layer(
+        // Outermost, admission included: a script on the CDN's origin must
+        // be allowed to read a refusal's Retry-After, or it cannot wait.
+        app = app.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::POST])
@@ -179,21 +193,7 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
                 .max_age(Duration::from_secs(86_400)),
         );
     }
-    let mut app = Router::new().merge(api).merge(routes::health::router());
-    if let Some(site) = &args.site {
-        app = app.merge(routes::site::static_site(site));
-    }
-    let app = app
-        // A last guard: the handler's own body and commit timeouts come first.
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            args.body_timeout() + args.commit_timeout() + Duration::from_secs(5),
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), count_and_secure))
-        // Outermost, so that a refusal costs as little as it can.
-        .layer(AdmissionLayer::new(state.clone()))
-        .with_state(state);
-    Ok(app)
+    Ok(app.with_state(state))
 }
 
 /// Counts every request by route and status, and gives every response the

@@ -95,8 +95,9 @@ async fn a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost(backend: Ba
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_requests_in_flight_are_shed_before_any_work() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--max-in-flight", "1", "--body-timeout", "5"]).await
-    else {
+    let origin = "https://daftar.example.my";
+    let flags = ["--max-in-flight", "1", "--body-timeout", "5", "--allowed-origin", origin];
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else {
         return;
     };
     // A client that starts a body and dawdles holds the only slot.
@@ -109,9 +110,20 @@ async fn too_many_requests_in_flight_are_shed_before_any_work() {
     sender.send(Ok(b"{".to_vec())).await.expect("first bytes");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
-    let shed = app.post_json(&application("600101-14-1111")).await;
+    let shed = app
+        .client
+        .post(app.endpoint())
+        .header("origin", origin)
+        .json(&application("600101-14-1111"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(shed.status(), 503);
     assert!(started.elapsed() < Duration::from_secs(2));
+    // The form's script on the CDN's origin may read the refusal, and so
+    // knows how long to wait.
+    assert_eq!(shed.headers()["access-control-allow-origin"], origin);
+    assert!(shed.headers()["access-control-expose-headers"].to_str().expect("ascii").contains("retry-after"));
     // The plain form gets the same refusal as a page, in the language its
     // address names (the body, which also names it, is never read).
     let fields = form("600101-14-2222", "ms");
