@@ -2,9 +2,10 @@
 //! cheapest answer it can give the rest.
 //!
 //! A submission beyond `--max-in-flight`, or one arriving while the write
-//! queue is nearly full, is refused here, in front of routing, timeouts,
-//! the request body and the per-request middleware, with the 503 rendered at
-//! start-up. Under a flood most requests are refused, so a refusal has to
+//! queue is nearly full, is refused here, in front of the timeout layer,
+//! the request body and the per-request middleware (axum applies router
+//! layers once the route is matched, a table lookup), with the 503 rendered
+//! at start-up. Under a flood most requests are refused, so a refusal has to
 //! cost well under what serving one does: otherwise refusing becomes the
 //! overload, and accepted and refused requests alike queue for the CPU.
 
