@@ -177,3 +177,40 @@ fn tokio_stream_from(
 ) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_mid_body_gives_its_slot_back() {
+    use tokio::io::AsyncWriteExt;
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--max-in-flight", "1"]).await else {
+        return;
+    };
+    // A phone that loses its signal half-way through sending: it holds the
+    // only slot, then goes away without a word.
+    let address = app.url.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.expect("connected");
+    let head = "POST /api/v1/applications HTTP/1.1\r\nHost: intake\r\nContent-Type: application/json\r\n\
+                Content-Length: 400\r\n\r\n{\"id_type\":";
+    socket.write_all(head.as_bytes()).await.expect("sent");
+    let mut held = false;
+    for _ in 0..50 {
+        if app.post_json(&application("600101-14-3333")).await.status() == 503 {
+            held = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(held, "the half-sent submission holds the only slot");
+    drop(socket);
+    // Were the slot kept by a dropped request, intake would refuse everyone
+    // from now on: slots must come back with the connection.
+    let mut answered = 0;
+    for _ in 0..100 {
+        answered = app.post_json(&application("600101-14-4444")).await.status().as_u16();
+        if answered == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(answered, 201, "the slot came back when the client hung up");
+    app.stop().await;
+}
