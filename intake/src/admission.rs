@@ -23,14 +23,14 @@ use tokio::sync::OwnedSemaphorePermit;
 use tower::{Layer, Service};
 
 use crate::answer::Answer;
-use crate::app::{AppState, secure};
+use crate::app::{AppState, finish};
 use crate::error::ApiError;
-use crate::metrics::RequestLabels;
 use crate::routes::applications::{self, requested};
 use crate::submission::Format;
 use crate::writer::Unavailable;
 
-/// Wraps the whole router: see the module documentation.
+/// Applied to the router's routes, in front of their other layers: see the
+/// module documentation.
 #[derive(Debug, Clone)]
 pub struct AdmissionLayer {
     state: Arc<AppState>,
@@ -100,8 +100,7 @@ fn refuse(state: &AppState, request: &Request) -> Response {
     let answer =
         Answer { format: format.unwrap_or(Format::Json), lang, catalogue: &state.catalogue, settings: &state.settings };
     let mut response = answer.error(&error);
-    secure(response.headers_mut(), true);
-    state.metrics.requests.get_or_create(&RequestLabels { route: applications::PATH, status: 503 }).inc();
+    finish(state, applications::PATH, &mut response);
     response
 }
 

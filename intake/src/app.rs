@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use campaign::Catalogue;
@@ -200,28 +200,36 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
 
 /// Counts every request by route and status, and gives every response the
 /// security headers (and API answers `no-store`), in one layer rather than
-/// seven: under a flood every refusal passes through here.
+/// seven. Submissions refused at the door (`crate::admission`) never reach
+/// it and are finished there by the same [`finish`].
 async fn count_and_secure(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
     let route = COUNTED_ROUTES.into_iter().find(|r| Some(*r) == matched).unwrap_or("other");
     let started = Instant::now();
     let mut response = next.run(request).await;
-    let status = response.status().as_u16();
-    state.metrics.requests.get_or_create(&RequestLabels { route, status }).inc();
-    tracing::debug!(route, status, elapsed_ms = started.elapsed().as_millis() as u64, "request");
-    secure(response.headers_mut(), route.starts_with("/api/"));
+    tracing::debug!(
+        route,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    finish(&state, route, &mut response);
     response
 }
 
-/// Adds the security headers a response lacks, and `no-store` to an API
-/// answer that says nothing of caching.
-pub(crate) fn secure(headers: &mut HeaderMap, api: bool) {
+/// What every answer gets before it leaves: counted by route and status;
+/// the security headers it lacks; and `no-store` for an API answer that
+/// says nothing of caching.
+pub(crate) fn finish(state: &AppState, route: &'static str, response: &mut Response) {
+    let status = response.status().as_u16();
+    state.metrics.requests.get_or_create(&RequestLabels { route, status }).inc();
+    let headers = response.headers_mut();
     for (name, value) in &SECURITY_HEADERS {
         if !headers.contains_key(name) {
             headers.insert(name.clone(), value.clone());
         }
     }
-    if api && !headers.contains_key(header::CACHE_CONTROL) {
+    if route.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }

@@ -65,9 +65,10 @@ pub struct ServeArgs {
     /// and memory a flood can take: offered twice the rate it sustains
     /// (scripts/bench-intake), intake at 128 answered every request with
     /// accepted p50 14-28 ms, where at 256 it spent its CPU accepting, fell
-    /// behind, and every answer waited 150 ms or more. 64 connections at full
-    /// speed need fewer than 64. A slot is held while the body arrives, so
-    /// the load balancer in front should buffer request bodies.
+    /// behind, and every answer waited 150 ms or more; the closed-loop
+    /// benchmark's 64 connections never need more than 64. A slot is held
+    /// while the body arrives, so the load balancer in front should buffer
+    /// request bodies.
     #[arg(long, env = "INTAKE_MAX_IN_FLIGHT", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_in_flight: u32,
     /// Largest accepted body, in bytes.

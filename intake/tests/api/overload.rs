@@ -132,7 +132,7 @@ async fn too_many_requests_in_flight_are_shed_before_any_work() {
     assert_eq!(page.status(), 503);
     assert!(page.headers().contains_key("retry-after"));
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
-    // Refused in front of every other layer, yet as secured as any answer.
+    // Refused in front of the other layers, yet as secured as any answer.
     for name in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
         assert!(page.headers().contains_key(name), "{name} on a refusal");
     }
