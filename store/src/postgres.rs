@@ -28,6 +28,10 @@ pub(crate) async fn connect(url: &str, max_connections: u32, schema: Option<&str
     }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
+        // No ping before each use: it is a round trip per batch, and a
+        // connection that died since is caught anyway, by intake's retry of a
+        // failed batch on a fresh connection.
+        .test_before_acquire(false)
         .acquire_timeout(std::time::Duration::from_secs(5))
         .connect_with(options)
         .await?;
