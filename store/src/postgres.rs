@@ -61,22 +61,23 @@ const EXISTING: &str = "
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// `query` with the batch bound as one array per column.
-fn bind_columns<'q>(query: PgQuery<'q>, rows: &[ApplicationRow]) -> PgQuery<'q> {
-    let column = |f: fn(&ApplicationRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
+/// `query` with the batch bound as one array per column, borrowed: the
+/// values are encoded as they are bound.
+fn bind_columns<'q>(query: PgQuery<'q>, rows: &'q [ApplicationRow]) -> PgQuery<'q> {
+    let text = |f: fn(&ApplicationRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
     query
-        .bind(column(|r| r.reference.clone()))
-        .bind(column(|r| r.id_type.clone()))
-        .bind(column(|r| r.id_number.clone()))
-        .bind(column(|r| r.full_name.clone()))
+        .bind(text(|r| &r.reference))
+        .bind(text(|r| &r.id_type))
+        .bind(text(|r| &r.id_number))
+        .bind(text(|r| &r.full_name))
         .bind(rows.iter().map(|r| r.birth_date).collect::<Vec<_>>())
-        .bind(column(|r| r.phone.clone()))
-        .bind(rows.iter().map(|r| r.email.clone()).collect::<Vec<_>>())
-        .bind(column(|r| r.lang.clone()))
-        .bind(column(|r| r.centre_id.clone()))
-        .bind(column(|r| r.choices.clone()))
+        .bind(text(|r| &r.phone))
+        .bind(rows.iter().map(|r| r.email.as_deref()).collect::<Vec<_>>())
+        .bind(text(|r| &r.lang))
+        .bind(text(|r| &r.centre_id))
+        .bind(text(|r| &r.choices))
         .bind(rows.iter().map(|r| r.accept_other_dates).collect::<Vec<_>>())
-        .bind(column(|r| r.fingerprint.clone()))
+        .bind(text(|r| &r.fingerprint))
         .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
 }
 
