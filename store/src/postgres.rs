@@ -90,7 +90,7 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Resu
     // server logs the unique violation) and goes again, skipping what is
     // taken.
     match bind_columns(sqlx::query(INSERT_ALL), rows).execute(pool).await {
-        Ok(_) => return Ok(rows.iter().map(|_| InsertOutcome::Inserted).collect()),
+        Ok(_) => return Ok(vec![InsertOutcome::Inserted; rows.len()]),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {}
         Err(e) => return Err(e.into()),
     }
