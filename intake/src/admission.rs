@@ -1,13 +1,18 @@
-//! Admission: how many submissions intake works on at once, and the
-//! cheapest answer it can give the rest.
+//! The door: the checks a submission must pass before intake reads its
+//! body, each answered at once with an answer rendered at start-up.
 //!
-//! A submission beyond `--max-in-flight`, or one arriving while the write
-//! queue is nearly full, is refused here, in front of the timeout layer,
-//! the request body and the per-request middleware (axum applies router
-//! layers once the route is matched, a table lookup), with the 503 rendered
-//! at start-up. Under a flood most requests are refused, so a refusal has to
-//! cost well under what serving one does: otherwise refusing becomes the
-//! overload, and accepted and refused requests alike queue for the CPU.
+//! - A declared body over `--body-limit` gets 413 before a byte of it is
+//!   read, so a client that sent `Expect: 100-continue` is never invited to
+//!   send it.
+//! - While the write queue is nearly full, or every submission slot is
+//!   taken, 503 with Retry-After.
+//!
+//! The door takes no slot. A submission takes one only once its whole body
+//! has arrived (`crate::routes::applications`): a client that is merely
+//! slow costs a socket and a few kilobytes, and cannot keep anyone else
+//! out. Under a flood most requests are refused here, so a refusal must cost
+//! well under what serving one does, or refusing becomes the overload: this
+//! layer sits in front of the timeout layer, the body and the handler.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -16,14 +21,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
-use axum::http::Method;
+use axum::http::{Method, header};
 use axum::response::Response;
 use pin_project_lite::pin_project;
-use tokio::sync::OwnedSemaphorePermit;
 use tower::{Layer, Service};
 
 use crate::answer::Answer;
-use crate::app::{AppState, finish};
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::applications::{self, requested};
 use crate::submission::Format;
@@ -72,41 +76,45 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         if request.method() != Method::POST || request.uri().path() != applications::PATH {
-            return Admitted::Inner { future: self.inner.call(request), _permit: None };
+            return Admitted::Inner { future: self.inner.call(request) };
         }
-        match admit(&self.state) {
-            Some(permit) => Admitted::Inner { future: self.inner.call(request), _permit: Some(permit) },
-            None => Admitted::Refused { response: Some(refuse(&self.state, &request)) },
+        match refusal(&self.state, &request) {
+            None => Admitted::Inner { future: self.inner.call(request) },
+            Some(error) => Admitted::Refused { response: Some(refuse(&self.state, &request, &error)) },
         }
     }
 }
 
-/// A slot for one submission, or none: the queue is nearly full (the
-/// writers are behind, so this one would most likely find it full after
-/// being read and parsed), or every slot is taken.
-fn admit(state: &AppState) -> Option<OwnedSemaphorePermit> {
+/// Why a submission is refused before its body is read, if it is.
+fn refusal(state: &AppState, request: &Request) -> Option<ApiError> {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > state.body_limit as u64) {
+        return Some(ApiError::TooLarge);
+    }
     if state.queue.is_saturated() {
-        return None;
+        return Some(ApiError::Unavailable(Unavailable::QueueFull));
     }
-    state.in_flight.clone().try_acquire_owned().ok()
+    // Slots are held only by submissions whose body is in: while none is
+    // free, the writers are behind and this one would wait with them.
+    if state.in_flight.available_permits() == 0 {
+        return Some(ApiError::Unavailable(Unavailable::NoSlot));
+    }
+    None
 }
 
-/// The 503 for a submission refused at the door, in the language and
-/// format the request asks for, counted like every other answer.
-fn refuse(state: &AppState, request: &Request) -> Response {
+/// The answer for a submission refused at the door, in the language and
+/// format the request asks for.
+fn refuse(state: &AppState, request: &Request, error: &ApiError) -> Response {
     let (lang, format) = requested(request.uri(), request.headers());
-    let error = ApiError::Unavailable(Unavailable::QueueFull);
-    state.refusals.note(&error, &state.metrics);
-    let answer =
-        Answer { format: format.unwrap_or(Format::Json), lang, catalogue: &state.catalogue, settings: &state.settings };
-    let mut response = answer.error(&error);
-    finish(state, applications::PATH, &mut response);
-    response
+    if error.status().is_server_error() {
+        state.refusals.note(error, &state.metrics);
+    }
+    Answer { format: format.unwrap_or(Format::Json), lang, catalogue: &state.catalogue, settings: &state.settings }
+        .error(error)
 }
 
 pin_project! {
-    /// The router's answer, holding the submission's slot until it is
-    /// given; or the refusal.
+    /// The router's answer, or the door's.
     // pin_project_lite takes no documentation on variant fields.
     #[allow(missing_docs)]
     #[project = AdmittedProjection]
@@ -116,12 +124,10 @@ pin_project! {
             // The router's answer.
             #[pin]
             future: F,
-            // The slot, for a submission.
-            _permit: Option<OwnedSemaphorePermit>,
         },
         /// Refused at the door.
         Refused {
-            // The 503, until it is taken.
+            // The answer, until it is taken.
             response: Option<Response>,
         },
     }
@@ -135,7 +141,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            AdmittedProjection::Inner { future, .. } => future.poll(cx),
+            AdmittedProjection::Inner { future } => future.poll(cx),
             // Taken once; a future is not polled again after it is ready.
             AdmittedProjection::Refused { response } => response.take().map_or(Poll::Pending, |r| Poll::Ready(Ok(r))),
         }

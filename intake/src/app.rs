@@ -2,16 +2,12 @@
 //! graceful shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::http::{HeaderValue, Method, header};
 use campaign::Catalogue;
 use store::{ConnectOptions, Store};
 use tokio::net::TcpListener;
@@ -24,7 +20,9 @@ use crate::admission::AdmissionLayer;
 use crate::answer::PageSettings;
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
-use crate::metrics::{Metrics, RequestLabels};
+use crate::connections::{self, ConnectionLimits};
+use crate::finish::FinishLayer;
+use crate::metrics::Metrics;
 use crate::refusals::Refusals;
 use crate::routes;
 use crate::writer::{WriteQueue, WriterConfig};
@@ -36,8 +34,6 @@ pub struct AppState {
     pub catalogue: Arc<Catalogue>,
     /// The group-commit queue.
     pub queue: WriteQueue,
-    /// The database, for readiness checks (writes go through `queue`).
-    pub store: Store,
     /// The one source of "now".
     pub clock: SharedClock,
     /// Metrics.
@@ -46,8 +42,11 @@ pub struct AppState {
     pub refusals: Refusals,
     /// Answer page settings.
     pub settings: PageSettings,
-    /// Submissions being handled at once.
+    /// Submission slots: one is held from the moment a body is in until
+    /// the submission is answered.
     pub in_flight: Arc<Semaphore>,
+    /// How many slots there are.
+    pub max_in_flight: usize,
     /// Largest body.
     pub body_limit: usize,
     /// Time allowed to send the body.
@@ -60,33 +59,23 @@ pub struct AppState {
 #[derive(Debug)]
 pub struct Intake {
     router: Router,
+    admin: Router,
     writers: Vec<JoinHandle<()>>,
     store: Store,
+    limits: ConnectionLimits,
+    metrics: Arc<Metrics>,
 }
 
-/// Headers every response carries. The CSP allows nothing from elsewhere and
-/// no inline code, which also covers the static site when intake serves it.
-const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
-    (
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ),
-    ),
-    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-    (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
-    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-    (
-        HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-    ),
-];
-
-/// Routes counted under their own name in the request metrics; anything
-/// else (the static site, unknown paths) is counted as `other`.
-const COUNTED_ROUTES: [&str; 5] =
-    [routes::applications::PATH, routes::site::STYLESHEET_PATH, "/healthz", "/readyz", "/metrics"];
+/// Where intake listens: the public listener (submissions, health, the
+/// site) and the admin listener (metrics and health, for the operators'
+/// network only).
+#[derive(Debug)]
+pub struct Listeners {
+    /// Behind the load balancer.
+    pub public: TcpListener,
+    /// Never exposed to the public.
+    pub admin: TcpListener,
+}
 
 impl Intake {
     /// Connects to the database, migrates it, starts the writers and builds the router.
@@ -126,31 +115,50 @@ impl Intake {
         let state = Arc::new(AppState {
             catalogue: Arc::new(catalogue),
             queue,
-            store: store.clone(),
             clock,
-            metrics,
+            metrics: metrics.clone(),
             refusals: Refusals::default(),
             settings,
             in_flight,
+            max_in_flight: args.max_in_flight as usize,
             body_limit: args.body_limit as usize,
             body_timeout: args.body_timeout(),
             commit_timeout: args.commit_timeout(),
         });
-        let router = router(state, args)?;
-        Ok(Intake { router, writers: handles, store })
+        let router = router(state.clone(), args)?;
+        let admin = routes::health::admin_router().layer(FinishLayer::new(metrics.clone())).with_state(state);
+        let limits = ConnectionLimits {
+            max_open: args.max_connections(),
+            idle_timeout: args.idle_timeout(),
+            header_timeout: args.header_timeout(),
+        };
+        tracing::info!(
+            max_connections = limits.max_open,
+            idle_timeout = ?limits.idle_timeout,
+            header_timeout = ?limits.header_timeout,
+            "connection limits"
+        );
+        Ok(Intake { router, admin, writers: handles, store, limits, metrics })
     }
 
-    /// Serves on `listener` until `shutdown` resolves; then stops accepting,
-    /// lets every request in progress finish, commits everything queued,
-    /// and closes the database.
+    /// Serves until `shutdown` resolves; then stops accepting, lets every
+    /// request in progress finish, commits everything queued, and closes
+    /// the database.
     pub async fn serve(
         self,
-        listener: TcpListener,
+        listeners: Listeners,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Intake { router, writers, store } = self;
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service).with_graceful_shutdown(shutdown).await.context("server failed")?;
+        let Intake { router, admin, writers, store, limits, metrics } = self;
+        let (stop_admin, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+        let admin = tokio::spawn(async move {
+            let stopped = async move {
+                let _ = admin_stopped.await;
+            };
+            axum::serve(listeners.admin, admin).with_graceful_shutdown(stopped).await
+        });
+        connections::serve(listeners.public, router, limits, metrics, shutdown).await;
+        let _ = stop_admin.send(());
         // The router (and with it every queue sender) is gone: the writers
         // drain what is left and stop.
         for writer in writers {
@@ -158,16 +166,24 @@ impl Intake {
                 tracing::error!(%error, "a writer task failed");
             }
         }
+        match admin.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "the admin listener failed"),
+            Err(error) => tracing::error!(%error, "the admin listener's task failed"),
+        }
         store.close().await;
         tracing::info!("stopped; every accepted application is committed");
         Ok(())
     }
 }
 
+/// The public router. Layers, outermost first: finishing (counts, security
+/// headers), CORS (which answers preflights itself), the door
+/// (`crate::admission`), and a last time limit in front of the handlers.
 fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
     let mut app = routes::applications::router().merge(routes::site::router()).merge(routes::health::router());
     if let Some(site) = &args.site {
-        app = app.merge(routes::site::static_site(site));
+        app = app.merge(routes::site::static_site(site)?);
     }
     let mut app = app
         // A last guard: the handler's own body and commit timeouts come first.
@@ -175,8 +191,6 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             args.body_timeout() + args.commit_timeout() + Duration::from_secs(5),
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), count_and_secure))
-        // In front of the rest, so that a refusal costs as little as it can.
         .layer(AdmissionLayer::new(state.clone()));
     if !args.allowed_origins.is_empty() {
         let origins = args
@@ -184,8 +198,8 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
             .iter()
             .map(|o| HeaderValue::from_str(o).with_context(|| format!("--allowed-origin {o:?} is not a valid origin")))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        // Outermost, admission included: a script on the CDN's origin must
-        // be allowed to read a refusal's Retry-After, or it cannot wait.
+        // Outside the door: a script on the CDN's origin must be allowed to
+        // read a refusal's Retry-After, or it cannot wait.
         app = app.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
@@ -195,43 +209,7 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
                 .max_age(Duration::from_secs(86_400)),
         );
     }
-    Ok(app.with_state(state))
-}
-
-/// Counts every request by route and status, and gives every response the
-/// security headers (and API answers `no-store`), in one layer rather than
-/// seven. Submissions refused at the door (`crate::admission`) never reach
-/// it and are finished there by the same [`finish`].
-async fn count_and_secure(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
-    let route = COUNTED_ROUTES.into_iter().find(|r| Some(*r) == matched).unwrap_or("other");
-    let started = Instant::now();
-    let mut response = next.run(request).await;
-    tracing::debug!(
-        route,
-        status = response.status().as_u16(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    finish(&state, route, &mut response);
-    response
-}
-
-/// What every answer gets before it leaves: counted by route and status;
-/// the security headers it lacks; and `no-store` for an API answer that
-/// says nothing of caching.
-pub(crate) fn finish(state: &AppState, route: &'static str, response: &mut Response) {
-    let status = response.status().as_u16();
-    state.metrics.requests.get_or_create(&RequestLabels { route, status }).inc();
-    let headers = response.headers_mut();
-    for (name, value) in &SECURITY_HEADERS {
-        if !headers.contains_key(name) {
-            headers.insert(name.clone(), value.clone());
-        }
-    }
-    if route.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    Ok(app.layer(FinishLayer::new(state.metrics.clone())).with_state(state))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -61,20 +61,38 @@ pub struct ServeArgs {
     /// database; raise it when each commit waits on a long network round trip.
     #[arg(long, env = "INTAKE_WRITERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub writers: u32,
-    /// Submissions handled at once; beyond it, 503 at once. Bounds the CPU
-    /// and memory a flood can take: offered twice the rate it sustains
-    /// (scripts/bench-intake), intake at 128 answered every request with
-    /// accepted p50 14-28 ms, where at 256 it spent its CPU accepting, fell
-    /// behind, and every answer waited 150 ms or more; the closed-loop
-    /// benchmark's 64 connections never need more than 64. A slot is held
-    /// while the body arrives, so the load balancer in front should buffer
-    /// request bodies.
+    /// Submission slots: a submission holds one from the moment its whole
+    /// body is in until it is answered (so mostly while it waits for its
+    /// commit); with none free, 503 at once. It bounds the CPU and memory
+    /// that accepted work can take under a flood; a client still sending
+    /// its body holds no slot. See docs/performance.md for how it was sized.
     #[arg(long, env = "INTAKE_MAX_IN_FLIGHT", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_in_flight: u32,
+    /// Connections open at once on the public listener; at the cap the one
+    /// idle the longest is closed to make room. It is lowered, if need be,
+    /// to fit under the process's file limit (raised to its hard limit at
+    /// start) with room left for the database and the admin listener.
+    #[arg(long, env = "INTAKE_MAX_CONNECTIONS", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    pub max_connections: u32,
+    /// Seconds a connection may stay open with no request in progress:
+    /// before its first byte, and between keep-alive requests. Short, since a
+    /// person sends one application and a browser reconnects at no cost.
+    #[arg(long = "idle-timeout", env = "INTAKE_IDLE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_secs: u64,
+    /// Seconds a client may take to send a request head, once it has begun.
+    /// A head is well under a kilobyte: even a 2G link sends it in a second.
+    #[arg(long = "header-timeout", env = "INTAKE_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_secs: u64,
+    /// Address of the admin listener: `/metrics`, `/healthz` and `/readyz`.
+    /// Keep it on the operators' network only (loopback by default).
+    #[arg(long, env = "INTAKE_ADMIN_LISTEN", default_value = "127.0.0.1:9180")]
+    pub admin_listen: SocketAddr,
     /// Largest accepted body, in bytes.
     #[arg(long, env = "INTAKE_BODY_LIMIT", default_value_t = 8192, value_parser = clap::value_parser!(u32).range(1024..=1_048_576))]
     pub body_limit: u32,
-    /// Seconds a client has to send its whole body.
+    /// Seconds a client has to send its whole body, once its head is in.
+    /// The body is at most `--body-limit` bytes, seconds' work on a slow
+    /// phone; past it the client gets 408 and the connection is closed.
     #[arg(long = "body-timeout", env = "INTAKE_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub body_timeout_secs: u64,
     /// Seconds a submission may wait for its commit before 503.
@@ -90,6 +108,29 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The connection cap: `--max-connections`, lowered to what the file
+    /// limit allows.
+    pub fn max_connections(&self) -> usize {
+        // The database pool, the admin listener, the log and the site's files.
+        let reserve = u64::from(self.writers) + 64;
+        let allowed = crate::connections::connections_allowed_by_file_limit(reserve);
+        let cap = u64::from(self.max_connections).min(allowed);
+        if cap < u64::from(self.max_connections) {
+            tracing::warn!(requested = self.max_connections, cap, "--max-connections lowered to fit the file limit");
+        }
+        usize::try_from(cap).unwrap_or(usize::MAX)
+    }
+
+    /// The idle timeout.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    /// The header timeout.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs)
+    }
+
     /// The body timeout.
     pub fn body_timeout(&self) -> Duration {
         Duration::from_secs(self.body_timeout_secs)

@@ -10,7 +10,9 @@ pub mod answer;
 pub mod app;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod error;
+pub mod finish;
 pub mod metrics;
 pub mod reference;
 pub mod refusals;
@@ -18,6 +20,7 @@ pub mod routes;
 pub mod submission;
 pub mod synth;
 pub mod telemetry;
+pub mod throttled_log;
 pub mod writer;
 
 use std::path::Path;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use intake::app::{Intake, shutdown_signal};
+use intake::app::{Intake, Listeners, shutdown_signal};
 use intake::clock::{SharedClock, ShiftedClock, SystemClock};
 use intake::config::{LogFormat, ServeArgs, StoreArgs};
 
@@ -63,11 +63,16 @@ async fn main() -> anyhow::Result<()> {
                 None => Arc::new(SystemClock),
             };
             let intake = Intake::build(&args, catalogue, clock).await?;
-            let listener = tokio::net::TcpListener::bind(args.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", args.listen))?;
-            tracing::info!(address = %listener.local_addr()?, "listening");
-            intake.serve(listener, shutdown_signal()).await
+            let bind = |address| async move {
+                tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))
+            };
+            let listeners = Listeners { public: bind(args.listen).await?, admin: bind(args.admin_listen).await? };
+            tracing::info!(
+                address = %listeners.public.local_addr()?,
+                admin = %listeners.admin.local_addr()?,
+                "listening"
+            );
+            intake.serve(listeners, shutdown_signal()).await
         }
         Command::Migrate(args) => {
             intake::telemetry::init(LogFormat::Human);

@@ -38,15 +38,35 @@ pub enum Stored {
 /// Why a submission could not be taken or stored now; the caller answers 503.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Unavailable {
-    /// The queue is full: more is arriving than the database can commit.
-    #[error("the write queue is full")]
+    /// Every submission slot is taken (`--max-in-flight`).
+    #[error("every submission slot is taken (--max-in-flight)")]
+    NoSlot,
+    /// The queue is full, or nearly: more is arriving than the database can commit.
+    #[error("the write queue is full (--queue-capacity): the database is behind")]
     QueueFull,
+    /// Queued, but not committed within `--commit-timeout`; the write goes
+    /// on and a retry will find it stored.
+    #[error("the commit took longer than --commit-timeout")]
+    CommitTimeout,
     /// The database is failing; the writer is waiting for it to come back.
     #[error("the database is unavailable")]
     DatabaseDown,
     /// The server is shutting down.
     #[error("intake is shutting down")]
     ShuttingDown,
+}
+
+impl Unavailable {
+    /// The label of this cause in `intake_shed_total`.
+    pub fn cause(self) -> &'static str {
+        match self {
+            Unavailable::NoSlot => "no_slot",
+            Unavailable::QueueFull => "queue_full",
+            Unavailable::CommitTimeout => "commit_timeout",
+            Unavailable::DatabaseDown => "database_down",
+            Unavailable::ShuttingDown => "shutting_down",
+        }
+    }
 }
 
 /// Sizing of the queue and writers.

@@ -35,6 +35,8 @@ pub struct Instances {
     pretend_now: String,
     logs: PathBuf,
     ports: Vec<u16>,
+    /// Each instance's admin listener (metrics).
+    admin_ports: Vec<u16>,
     children: Vec<Option<Child>>,
     client: reqwest::Client,
 }
@@ -56,11 +58,13 @@ impl Instances {
             pretend_now: pretend_now.to_owned(),
             logs: logs.to_owned(),
             ports: Vec::new(),
+            admin_ports: Vec::new(),
             children: Vec::new(),
             client: reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?,
         };
         for n in 0..count {
             instances.ports.push(free_port()?);
+            instances.admin_ports.push(free_port()?);
             instances.children.push(None);
             instances.spawn(n)?;
         }
@@ -76,6 +80,7 @@ impl Instances {
         let child = Command::new(self.bin.join("intake"))
             .arg("serve")
             .args(["--listen", &format!("127.0.0.1:{}", self.ports[n])])
+            .args(["--admin-listen", &format!("127.0.0.1:{}", self.admin_ports[n])])
             .arg("--data")
             .arg(&self.data)
             .args(["--database-url", &self.database_url, "--pretend-now", &self.pretend_now])
@@ -123,7 +128,7 @@ impl Instances {
     /// (an instance that does not answer counts nothing).
     async fn accepted(&self) -> u64 {
         let mut total = 0;
-        for port in &self.ports {
+        for port in &self.admin_ports {
             let Ok(response) = self.client.get(format!("http://127.0.0.1:{port}/metrics")).send().await else {
                 continue;
             };

@@ -21,7 +21,7 @@ export async function startStack(extraFlags = []) {
   const db = join(dir, "browser.db");
   const child = spawn(
     bin("intake"),
-    ["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data", join(root, "data"),
+    ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json", "--data", join(root, "data"),
       "--database-url", `sqlite:${db}`, "--site", site, "--pretend-now", "2027-06-01T10:00:00+08:00", ...extraFlags],
     { stdio: ["ignore", "pipe", "inherit"] },
   );

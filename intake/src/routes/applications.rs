@@ -78,8 +78,10 @@ async fn accept(
     body: Body,
     lang: &mut Lang,
 ) -> Result<(Stored, MobilePhone), ApiError> {
-    // Admitted: the slot it holds was taken in `crate::admission`.
+    // Past the door (`crate::admission`); a slot is taken only once the
+    // whole body is in, so a slow sender holds none.
     let bytes = read_body(body, state).await?;
+    let _slot = state.in_flight.clone().try_acquire_owned().map_err(|_| Unavailable::NoSlot)?;
     let weeks = state.catalogue.campaign().week_count();
     let raw = match format {
         Format::Form => submission::parse_form(&bytes, weeks),
@@ -104,7 +106,7 @@ async fn accept(
         // The writer dropped the reply without answering: it is shutting down.
         Ok(Err(_)) => Err(Unavailable::ShuttingDown.into()),
         // Still queued: the write goes on, and a retry will find it stored.
-        Err(_) => Err(Unavailable::QueueFull.into()),
+        Err(_) => Err(Unavailable::CommitTimeout.into()),
     }
 }
 

@@ -1,14 +1,17 @@
 //! The answer pages' stylesheet and, for local runs, the baked static site.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::app::AppState;
@@ -29,10 +32,54 @@ async fn stylesheet() -> impl IntoResponse {
 }
 
 /// Serves `dir` as a CDN would: hashed assets cached for a year, pages for
-/// five minutes, `404.html` for unknown paths.
-pub fn static_site(dir: &Path) -> Router<Arc<AppState>> {
-    let serve = ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("404.html")));
-    Router::new().fallback_service(serve).layer(middleware::from_fn(cache_headers))
+/// five minutes, `404.html` for unknown paths. Nothing outside the folder
+/// and no dot-file is ever served, and a redirect never leaves the origin.
+pub fn static_site(dir: &Path) -> anyhow::Result<Router<Arc<AppState>>> {
+    let root = dir.canonicalize().with_context(|| format!("--site {} cannot be read", dir.display()))?;
+    let not_found = ServeFile::new(root.join("404.html"));
+    let serve = ServeDir::new(&root).not_found_service(not_found.clone());
+    let guard = SiteGuard { root: Arc::new(root), not_found };
+    Ok(Router::new()
+        .fallback_service(serve)
+        .layer(middleware::from_fn(cache_headers))
+        .layer(middleware::from_fn_with_state(guard, refuse_outside_the_site)))
+}
+
+#[derive(Clone)]
+struct SiteGuard {
+    root: Arc<PathBuf>,
+    not_found: ServeFile,
+}
+
+/// 404 for a dot-file, a path that a browser could read as another origin
+/// (`//host`, a backslash), or one that leads, through a symlink, out of
+/// the site's folder.
+async fn refuse_outside_the_site(State(guard): State<SiteGuard>, request: Request, next: Next) -> Response {
+    let raw = request.uri().path();
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    let hidden = decoded.split('/').any(|segment| segment.starts_with('.'));
+    let foreign = decoded.contains("//") || decoded.contains('\\');
+    if hidden || foreign || !inside(&guard.root, &decoded).await {
+        let mut response = guard.not_found.clone().oneshot(Request::new(Body::empty())).await.into_response();
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        return response;
+    }
+    next.run(request).await
+}
+
+/// Whether what `path` names (a directory's `index.html` included) stays
+/// inside `root` once every symlink is followed. A path that names nothing
+/// is left to the file server's own 404.
+async fn inside(root: &Path, path: &str) -> bool {
+    let target = root.join(path.trim_start_matches('/'));
+    let Ok(resolved) = tokio::fs::canonicalize(&target).await else { return true };
+    if !resolved.starts_with(root) {
+        return false;
+    }
+    match tokio::fs::canonicalize(resolved.join("index.html")).await {
+        Ok(index) => index.starts_with(root),
+        Err(_) => true,
+    }
 }
 
 async fn cache_headers(request: Request, next: Next) -> Response {

@@ -22,7 +22,8 @@ struct Running {
 fn start(database_url: &str) -> Running {
     let data = data_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--database-url", database_url])
+        .args(["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--database-url", database_url])
         .args(["--pretend-now", "2027-06-01T10:00:00+08:00", "--data"])
         .arg(&data)
         .stdout(Stdio::piped())

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Parser;
-use intake::app::Intake;
+use intake::app::{Intake, Listeners};
 use intake::clock::FixedClock;
 use intake::config::ServeArgs;
 use serde_json::{Value, json};
@@ -20,6 +20,8 @@ pub const OPEN: OffsetDateTime = datetime!(2027-06-01 10:00 +08:00);
 
 pub struct TestApp {
     pub url: String,
+    /// The admin listener: metrics and health.
+    pub admin_url: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
@@ -59,13 +61,28 @@ impl TestApp {
         let options = store::ConnectOptions { url: url.to_owned(), ..db.options.clone() };
         let app =
             Intake::build_with(&args, options, catalogue, Arc::new(FixedClock(now))).await.expect("intake builds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("bound"));
+        let bind = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port") };
+        let listeners = Listeners { public: bind().await, admin: bind().await };
+        let url = format!("http://{}", listeners.public.local_addr().expect("bound"));
+        let admin_url = format!("http://{}", listeners.admin.local_addr().expect("bound"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.serve(listener, async move {
+        let server = tokio::spawn(app.serve(listeners, async move {
             let _ = stopped.await;
         }));
-        TestApp { url, client: reqwest::Client::new(), db, stop: Some(stop), server: Some(server) }
+        TestApp { url, admin_url, client: reqwest::Client::new(), db, stop: Some(stop), server: Some(server) }
+    }
+
+    /// The Prometheus text of the admin listener's `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(format!("{}/metrics", self.admin_url)).send().await.expect("sent");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("text")
+    }
+
+    /// The value of the metric line `name` (with its labels), 0 if absent.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.metrics().await;
+        text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0.0)
     }
 
     pub fn store(&self) -> &Store {

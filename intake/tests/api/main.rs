@@ -3,9 +3,11 @@
 
 mod cli;
 mod crash;
+mod door;
 mod helpers;
 mod operations;
 mod outage;
 mod overload;
+mod site;
 mod submit;
 mod synth;

@@ -23,7 +23,11 @@ async fn health_readiness_and_metrics_answer(backend: Backend) {
 
     assert_eq!(app.post_json(&application("600101-14-1111")).await.status(), 201);
     assert_eq!(app.post_json(&application("bad")).await.status(), 422);
-    let metrics = get("/metrics").await.expect("sent").text().await.expect("text");
+    let metrics = app.metrics().await;
+    // Live counts of what is accepted and refused are for operators only.
+    assert_eq!(get("/metrics").await.expect("sent").status(), 404, "no /metrics on the public listener");
+    let admin_ready = app.client.get(format!("{}/readyz", app.admin_url)).send().await.expect("sent");
+    assert_eq!(admin_ready.status(), 200);
     for line in [
         "intake_applications_accepted_total 1",
         "intake_http_requests_total{route=\"/api/v1/applications\",status=\"201\"} 1",
@@ -72,6 +76,12 @@ async fn cors_allows_only_the_configured_origins(backend: Backend) {
     };
     let allowed = preflight("https://daftar.example.my").await.expect("sent");
     assert_eq!(allowed.headers()["access-control-allow-origin"], "https://daftar.example.my");
+    // The preflight is an answer like any other: secured and counted.
+    for name in ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"] {
+        assert!(allowed.headers().contains_key(name), "{name} on a preflight");
+    }
+    let counted = "intake_http_requests_total{route=\"/api/v1/applications\",status=\"200\"}";
+    assert_eq!(app.metric(counted).await, 1.0, "the preflight is counted");
     let other = preflight("https://evil.example").await.expect("sent");
     assert!(other.headers().get("access-control-allow-origin").is_none());
 
