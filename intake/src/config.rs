@@ -74,13 +74,14 @@ pub struct ServeArgs {
     /// start) with room left for the database and the admin listener.
     #[arg(long, env = "INTAKE_MAX_CONNECTIONS", default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub max_connections: u32,
-    /// Seconds a connection may stay open with no request in progress:
-    /// before its first byte, and between keep-alive requests. Short, since a
-    /// person sends one application and a browser reconnects at no cost.
-    #[arg(long = "idle-timeout", env = "INTAKE_IDLE_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    /// Seconds a connection may stay open with nothing to do: before its
+    /// first byte, and between keep-alive requests. Short, since a person
+    /// sends one application and a browser reconnects at little cost; every
+    /// idle socket is one an attacker can hold.
+    #[arg(long = "idle-timeout", env = "INTAKE_IDLE_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
-    /// Seconds a client may take to send a request head, once it has begun.
-    /// A head is well under a kilobyte: even a 2G link sends it in a second.
+    /// Seconds a client may take to send a request head, from its first
+    /// byte. A head is under a kilobyte: seconds even on a 2G link.
     #[arg(long = "header-timeout", env = "INTAKE_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout_secs: u64,
     /// Address of the admin listener: `/metrics`, `/healthz` and `/readyz`.

@@ -19,7 +19,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -31,6 +31,8 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use pin_project_lite::pin_project;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
@@ -62,7 +64,10 @@ pub async fn serve(
 ) {
     let registry = Arc::new(Registry::new(limits.max_open, metrics.clone()));
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    // The header timeout is ours (see `Connection::deadline`): hyper's runs
+    // from the end of the previous answer, which would make it an idle
+    // timeout for keep-alive connections too.
+    http.timer(TokioTimer::new()).header_read_timeout(None);
     let http = Arc::new(http);
     let (stop, stopping) = watch::channel(false);
     let turned_away = ThrottledLog::default();
@@ -126,6 +131,11 @@ struct Connection {
     id: u64,
     /// Woken to close the connection: evicted to make room.
     evict: Notify,
+    /// Woken when a request head starts, whose deadline is nearer.
+    head_began: Notify,
+    /// Whether bytes arrived since the connection last became idle: a
+    /// cheap check before taking the state's lock on every read.
+    head_seen: AtomicBool,
     /// Written under the registry's lock, so that it agrees with `idle`.
     state: Mutex<ConnectionState>,
 }
@@ -135,6 +145,8 @@ struct ConnectionState {
     /// When the last request ended (or the connection opened); `None`
     /// while a request is in progress.
     idle_since: Option<Instant>,
+    /// When the first byte of the next request head arrived, if it has.
+    head_started: Option<Instant>,
     /// Chosen to make room: it is no longer in the registry's idle list.
     evicted: bool,
 }
@@ -144,9 +156,30 @@ impl Connection {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// When it became idle, or `None` while a request is in progress.
-    fn idle_since(&self) -> Option<Instant> {
-        self.state().idle_since
+    /// Whether no request is in progress.
+    fn is_idle(&self) -> bool {
+        self.state().idle_since.is_some()
+    }
+
+    /// Bytes arrived: while idle, the first of them starts the header timeout.
+    fn bytes_arrived(&self) {
+        if !self.head_seen.swap(true, Ordering::Relaxed) {
+            let mut state = self.state();
+            if state.idle_since.is_some() && state.head_started.is_none() {
+                state.head_started = Some(Instant::now());
+                self.head_began.notify_one();
+            }
+        }
+    }
+
+    /// When the connection is to be closed unless a request begins, and why.
+    fn deadline(&self, limits: &ConnectionLimits) -> Option<(Instant, End)> {
+        let state = *self.state();
+        match (state.idle_since, state.head_started) {
+            (None, _) => None,
+            (Some(_), Some(head)) => Some((head + limits.header_timeout, End::HeaderTimeout)),
+            (Some(idle), None) => Some((idle + limits.idle_timeout, End::Idle)),
+        }
     }
 }
 
@@ -195,7 +228,9 @@ impl Registry {
         let connection = Arc::new(Connection {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             evict: Notify::new(),
-            state: Mutex::new(ConnectionState { idle_since: Some(now), evicted: false }),
+            head_began: Notify::new(),
+            head_seen: AtomicBool::new(false),
+            state: Mutex::new(ConnectionState { idle_since: Some(now), head_started: None, evicted: false }),
         });
         let mut inner = self.lock();
         if inner.open >= self.max_open {
@@ -214,6 +249,7 @@ impl Registry {
     fn busy(&self, connection: &Connection) {
         let mut inner = self.lock();
         let mut state = connection.state();
+        state.head_started = None;
         if let Some(since) = state.idle_since.take() {
             inner.idle.remove(&(since, connection.id));
         }
@@ -226,6 +262,8 @@ impl Registry {
         let mut inner = self.lock();
         let mut state = connection.state();
         state.idle_since = Some(now);
+        state.head_started = None;
+        connection.head_seen.store(false, Ordering::Relaxed);
         if !state.evicted {
             inner.idle.insert((now, connection.id), connection.clone());
         }
@@ -310,45 +348,95 @@ impl ConnectionTask {
             connection: self.connection.clone(),
             registry: self.registry.clone(),
         });
-        let http = self.http.serve_connection(TokioIo::new(stream), service);
+        let io = Watched { inner: stream, connection: self.connection.clone() };
+        let http = self.http.serve_connection(TokioIo::new(io), service);
         tokio::pin!(http);
         let mut shutting_down = false;
         loop {
-            let idle_deadline = self.connection.idle_since().map(|since| since + self.limits.idle_timeout);
+            let deadline = self.connection.deadline(&self.limits);
             // While a request is in progress its own deadlines bound it;
             // look again after an idle timeout's time.
-            let wake_at = idle_deadline.unwrap_or_else(|| Instant::now() + self.limits.idle_timeout);
+            let wake_at = deadline.map_or_else(|| Instant::now() + self.limits.idle_timeout, |(at, _)| at);
             tokio::select! {
                 result = http.as_mut() => {
-                    return match result {
-                        Err(error) if error.is_timeout() => End::HeaderTimeout,
-                        _ => End::Done,
-                    };
+                    if let Err(error) = result {
+                        tracing::debug!(%error, "connection ended with an error");
+                    }
+                    return End::Done;
                 }
                 // Closing a connection with no request in progress loses
                 // nothing; one that became busy meanwhile finishes first.
                 () = self.connection.evict.notified() => {
-                    if self.connection.idle_since().is_some() {
+                    if self.connection.is_idle() {
                         return End::Evicted;
                     }
                     http.as_mut().graceful_shutdown();
                 }
+                () = self.connection.head_began.notified() => {}
                 () = tokio::time::sleep_until(wake_at) => {
-                    if idle_deadline.is_some_and(|deadline| deadline <= Instant::now())
-                        && self.connection.idle_since().is_some()
+                    if let Some((at, end)) = self.connection.deadline(&self.limits)
+                        && at <= Instant::now()
                     {
-                        return End::Idle;
+                        return end;
                     }
                 }
                 changed = self.stopping.changed(), if !shutting_down => {
                     shutting_down = true;
-                    if changed.is_err() || self.connection.idle_since().is_some() {
+                    if changed.is_err() || self.connection.is_idle() {
                         return End::Shutdown;
                     }
                     http.as_mut().graceful_shutdown();
                 }
             }
         }
+    }
+}
+
+pin_project! {
+    /// The socket, telling the connection when bytes arrive, so that the
+    /// header timeout runs from a head's first byte.
+    struct Watched {
+        #[pin]
+        inner: TcpStream,
+        connection: Arc<Connection>,
+    }
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.project();
+        let before = buf.filled().len();
+        let polled = this.inner.poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.connection.bytes_arrived();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.project().inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        self.project().inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.project().inner.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.project().inner.poll_shutdown(cx)
     }
 }
 

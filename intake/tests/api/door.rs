@@ -114,6 +114,7 @@ async fn a_request_head_sent_a_byte_at_a_time_is_cut_off() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(closed, "a head still unfinished after the header timeout is cut off");
+    assert_eq!(app.metric("intake_connections_closed_total{reason=\"header_timeout\"}").await, 1.0);
     app.stop().await;
 }
 
