@@ -235,6 +235,8 @@
   document.getElementById("retry-now").addEventListener("click", function () { attempt = 0; send(); });
   document.getElementById("start-again").addEventListener("click", function () {
     ["id_number", "birth_date", "full_name", "email"].forEach(function (n) { form.elements[n].value = ""; });
+    // Consent is each person's own to give.
+    form.elements.consent.checked = false;
     document.getElementById("success").hidden = true;
     form.hidden = false;
     saveDraft();

@@ -1,0 +1,106 @@
+// What the form says and keeps, in both languages, with and without
+// JavaScript: consent per person, drafts on a shared device, honest promises
+// about what is kept, a repeated submission, and a day removed by a new centre.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { launch, startStack, storedReferences } from "./stack.mjs";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+let browser;
+let stack;
+before(async () => {
+  browser = await launch();
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+  await browser?.close();
+});
+
+// The texts each test looks for, as the applicant reads them.
+const say = {
+  en: {
+    consentMissing: "Tick the box to agree",
+    cleared: "The form is cleared",
+    draftNote: /keeps your answers on this device for at most 2 hours/,
+    deviceClaim: /on this device/,
+    backHint: /document number may be empty\. Check it and type it again/,
+    received: "Application received",
+    already: "Application already received",
+    dayCleared: "The centre you chose is closed on Sun 16 Jan 2028, so that day was removed.",
+  },
+  ms: {
+    consentMissing: "Tandakan kotak",
+    cleared: "Borang telah dikosongkan",
+    draftNote: /menyimpan jawapan anda pada peranti ini paling lama 2 jam/,
+    deviceClaim: /pada peranti ini/,
+    backHint: /nombor dokumen mungkin kosong\. Semak dan taip semula/,
+    received: "Permohonan diterima",
+    already: "Permohonan telah diterima sebelum ini",
+    dayCleared: "Pusat yang anda pilih ditutup pada Ahd 16 Jan 2028, jadi hari itu telah dibuang.",
+  },
+};
+
+// One MyKad per test and language, so the tests share one stack without clashing.
+let serial = 10;
+function person() {
+  serial += 1;
+  return { mykad: `6001${serial}-01-4444`, digits: `6001${serial}014444`, birth: `1960-01-${serial}` };
+}
+
+async function noAxeViolations(page, label) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(found, [], `${label}: axe-core violations`);
+}
+
+async function fill(page, who) {
+  await page.selectOption("#centre", "SGR-0001");
+  await page.selectOption("#week1", "2028-01-11");
+  await page.selectOption("#week2", "any");
+  await page.selectOption("#week3", "2028-01-24");
+  await page.fill("#id_number", who.mykad);
+  await page.fill("#birth_date", who.birth);
+  await page.fill("#full_name", "Ahmad bin Ali @ Abu");
+  await page.fill("#phone", "012-345 6789");
+  await page.check("#consent");
+}
+
+const draft = (page) => page.evaluate(() =>
+  Object.keys(localStorage).filter((k) => k.startsWith("temujanji-draft")).map((k) => localStorage.getItem(k)).join());
+
+async function withPage(options, body) {
+  const context = await browser.newContext({ bypassCSP: true, ...options });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await body(page, context);
+    assert.deepEqual(errors, [], "no script errors");
+  } finally {
+    await context.close();
+  }
+}
+
+for (const lang of ["en", "ms"]) {
+  const t = say[lang];
+
+  test(`${lang}: "apply for someone else" asks for consent again`, () => withPage({}, async (page) => {
+    await page.goto(`${stack.url}/${lang}/`);
+    await fill(page, person());
+    await page.click("#submit");
+    await page.waitForSelector("#success:not([hidden])", { timeout: 15000 });
+    await page.click("#start-again");
+    assert.equal(await page.isChecked("#consent"), false, "consent is not carried over to the next person");
+    const next = person();
+    await page.fill("#id_number", next.mykad);
+    await page.fill("#birth_date", next.birth);
+    await page.fill("#full_name", "Aminah binti Ahmad");
+    await page.click("#submit");
+    assert.match(await page.textContent("#consent-error"), new RegExp(t.consentMissing));
+    assert.deepEqual(storedReferences(stack.db, next.digits), [], "nothing sent without the person's own consent");
+  }));
+}
