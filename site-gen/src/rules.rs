@@ -36,6 +36,7 @@ pub fn rules(catalogue: &Catalogue, lang: Lang) -> Value {
         "email_max": campaign::application::Email::MAX_LEN,
         "messages": section("error."),
         "ui": section("site."),
+        "already": { "title": m.text("intake.already_title"), "lead": m.text("intake.already_lead") },
         "calendar": { "weekday_short": calendar("weekday_short", 7), "month_short": calendar("month_short", 12) },
     })
 }

@@ -159,12 +159,15 @@
     return JSON.stringify(body);
   }
 
-  function succeed(body) {
+  /* repeated: intake already had this very application (200, not 201). */
+  function succeed(body, repeated) {
     clearDraft();
     form.hidden = true;
     summary.hidden = true;
     say("");
     var done = document.getElementById("success");
+    document.getElementById("success-title").textContent = repeated ? rules.already.title : ui.success_title;
+    document.getElementById("success-lead").textContent = repeated ? rules.already.lead : ui.success_lead;
     document.getElementById("success-reference").textContent = body.reference;
     document.getElementById("success-next").textContent = body.next_steps || "";
     done.hidden = false;
@@ -205,7 +208,7 @@
       var retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
       return response.json().catch(function () { return {}; }).then(function (body) {
         submit.disabled = false;
-        if (response.status === 201 || response.status === 200) { attempt = 0; return succeed(body); }
+        if (response.status === 201 || response.status === 200) { attempt = 0; return succeed(body, response.status === 200); }
         if (response.status === 503 || response.status === 408 || response.status >= 500) return retryLater(retryAfter, false);
         say("");
         var err = body.error || {};

@@ -103,4 +103,31 @@ for (const lang of ["en", "ms"]) {
     assert.match(await page.textContent("#consent-error"), new RegExp(t.consentMissing));
     assert.deepEqual(storedReferences(stack.db, next.digits), [], "nothing sent without the person's own consent");
   }));
+
+  test(`${lang}: a repeated submission is "already received" with and without JavaScript`, async () => {
+    const who = person();
+    let reference;
+    await withPage({}, async (page) => {
+      await page.goto(`${stack.url}/${lang}/`);
+      await fill(page, who);
+      await page.click("#submit");
+      await page.waitForSelector("#success:not([hidden])", { timeout: 15000 });
+      assert.equal((await page.textContent("#success-title")).trim(), t.received);
+      reference = (await page.textContent("#success-reference")).trim();
+      await page.goto(`${stack.url}/${lang}/`);
+      await fill(page, who);
+      await page.click("#submit");
+      await page.waitForSelector("#success:not([hidden])", { timeout: 15000 });
+      assert.equal((await page.textContent("#success-title")).trim(), t.already);
+      assert.equal((await page.textContent("#success-reference")).trim(), reference, "the original reference");
+    });
+    await withPage({ javaScriptEnabled: false }, async (page) => {
+      await page.goto(`${stack.url}/${lang}/`);
+      await fill(page, who);
+      await page.click("#submit");
+      assert.equal((await page.textContent("h1")).trim(), t.already, "the plain form says the same");
+      assert.equal((await page.textContent(".reference")).trim(), reference);
+    });
+    assert.deepEqual(storedReferences(stack.db, who.digits), [reference], "stored once");
+  });
 }
