@@ -47,8 +47,11 @@
   }
   stateSelect.addEventListener("change", function () { showState(stateSelect.value); narrowDays(); saveDraft(); });
 
-  /* Days a centre is closed are not offered once the centre is known. */
-  function narrowDays() {
+  /* Days a centre is closed are not offered once the centre is known. A day
+     already chosen that the new centre does not open is removed, and when
+     the applicant changed the centre, the note next to that week says so. */
+  function note(select, text) { document.getElementById(select.id + "-note").textContent = text; }
+  function narrowDays(announce) {
     var isOpen = centres[centreSelect.value];
     weekSelects.forEach(function (select) {
       Array.prototype.forEach.call(select.options, function (o) {
@@ -56,7 +59,10 @@
         var closed = isOpen ? !isOpen(o.value) : false;
         o.disabled = closed;
         o.hidden = closed;
-        if (closed && o.selected) select.value = "";
+        if (closed && o.selected) {
+          select.value = "";
+          if (announce) note(select, ui.day_cleared.replace("{date}", o.textContent));
+        }
       });
     });
   }
@@ -64,7 +70,10 @@
     var option = centreSelect.options[centreSelect.selectedIndex];
     var group = option && option.parentNode && option.parentNode.getAttribute("data-state");
     if (group && !stateSelect.value) stateSelect.value = group;
-    narrowDays();
+    narrowDays(true);
+  });
+  weekSelects.forEach(function (select) {
+    select.addEventListener("change", function () { note(select, ""); });
   });
 
   function fields() {

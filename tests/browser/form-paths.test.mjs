@@ -130,4 +130,23 @@ for (const lang of ["en", "ms"]) {
     });
     assert.deepEqual(storedReferences(stack.db, who.digits), [reference], "stored once");
   });
+
+  test(`${lang}: a day closed at the newly chosen centre is removed, and the page says so`, () => withPage({}, async (page) => {
+    await page.goto(`${stack.url}/${lang}/`);
+    await page.selectOption("#state", "jhr");
+    await page.selectOption("#centre", "JHR-0003"); // open every day
+    await page.selectOption("#week1", "2028-01-16");
+    await page.selectOption("#week2", "2028-01-18");
+    await page.selectOption("#state", "sgr");
+    await page.selectOption("#centre", "SGR-0001"); // rests on Sundays
+    assert.equal(await page.inputValue("#week1"), "", "the closed day is no longer chosen");
+    assert.equal(await page.inputValue("#week2"), "2028-01-18", "an open day stays chosen");
+    assert.ok((await page.textContent("#week1-note")).startsWith(t.dayCleared), "said next to the field");
+    assert.equal(await page.getAttribute("#week1-note", "aria-live"), "polite", "and read out");
+    assert.ok((await page.getAttribute("#week1", "aria-describedby")).split(" ").includes("week1-note"));
+    assert.equal((await page.textContent("#week2-note")).trim(), "");
+    await noAxeViolations(page, "form with a removed day");
+    await page.selectOption("#week1", "any");
+    assert.equal((await page.textContent("#week1-note")).trim(), "", "the note goes once a new day is chosen");
+  }));
 }
