@@ -1,7 +1,8 @@
 /* Temujanji form enhancements. The form works without this file; with it:
    centres narrowed by state, days narrowed by centre, checks before sending,
    sending with fetch, automatic retries with backoff while intake is busy or
-   the network is down, and a draft kept on the device so nothing typed is lost. */
+   the network is down, and a draft kept on the device for a few hours so
+   nothing typed is lost, which "Clear this form" removes at once. */
 (function () {
   "use strict";
   var V = window.TemujanjiValidate;
@@ -87,19 +88,24 @@
     return f;
   }
 
-  /* The draft: everything typed, on this device only, until it is sent. */
+  /* The draft: everything typed, on this device only, until it is sent,
+     cleared or older than rules.draft_hours since its last edit. A draft
+     without its time (older pages wrote none) counts as expired. */
+  var draftMs = rules.draft_hours * 3600000;
   function saveDraft() {
     try {
       var f = fields();
       f.state = stateSelect.value;
       delete f.lang;
-      localStorage.setItem(draftKey, JSON.stringify(f));
+      localStorage.setItem(draftKey, JSON.stringify({ saved: Date.now(), fields: f }));
     } catch (e) { /* private mode or full storage: the form still works */ }
   }
   function restoreDraft() {
-    var f;
-    try { f = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { f = null; }
-    if (!f) return false;
+    var draft, f;
+    try { draft = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { draft = null; }
+    var age = draft && typeof draft.saved === "number" ? Date.now() - draft.saved : -1;
+    f = age >= 0 && age <= draftMs ? draft.fields : null;
+    if (!f) { if (draft) clearDraft(); return false; }
     if (f.state) { stateSelect.value = f.state; showState(f.state); }
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.name === "lang" || !(el.name in f)) return;
@@ -111,6 +117,19 @@
     return true;
   }
   function clearDraft() { try { localStorage.removeItem(draftKey); } catch (e) { /* nothing kept */ } }
+  /* The page promises a draft only where this browser can keep one. */
+  function canKeepDraft() {
+    try {
+      localStorage.setItem(draftKey + ":probe", "1");
+      localStorage.removeItem(draftKey + ":probe");
+      return true;
+    } catch (e) { return false; }
+  }
+  if (canKeepDraft()) {
+    var draftNote = document.getElementById("draft-note");
+    draftNote.textContent = ui.draft_note.replace("{hours}", String(rules.draft_hours));
+    draftNote.hidden = false;
+  }
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
 
@@ -253,6 +272,21 @@
     form.hidden = false;
     saveDraft();
     form.elements.id_number.focus();
+  });
+
+  /* Clearing also forgets the draft; without scripts the button still empties the form. */
+  document.getElementById("clear-form").addEventListener("click", function (event) {
+    event.preventDefault();
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    document.getElementById("retry-now").hidden = true;
+    form.reset();
+    clearDraft();
+    clearErrors();
+    stateSelect.value = "";
+    showState("");
+    weekSelects.forEach(function (select) { note(select, ""); });
+    narrowDays();
+    say(ui.form_cleared);
   });
 
   if (restoreDraft()) say(ui.draft_restored);

@@ -104,6 +104,73 @@ for (const lang of ["en", "ms"]) {
     assert.deepEqual(storedReferences(stack.db, next.digits), [], "nothing sent without the person's own consent");
   }));
 
+  test(`${lang}: a draft is cleared on request, once stored, and when it expires`, () => withPage({}, async (page, context) => {
+    const start = new Date("2027-06-01T10:00:00+08:00");
+    await context.clock.setFixedTime(start);
+    await page.goto(`${stack.url}/${lang}/`);
+    assert.match(await page.textContent("#draft-note"), t.draftNote, "the page says how long it keeps answers");
+    const first = person();
+    await fill(page, first);
+    await page.reload();
+    assert.equal(await page.inputValue("#id_number"), first.mykad, "a reload keeps the answers");
+
+    await page.click("#clear-form");
+    assert.match(await page.textContent("#status"), new RegExp(t.cleared), "the clearing is announced");
+    assert.equal(await page.inputValue("#id_number"), "");
+    assert.equal(await page.inputValue("#centre"), "");
+    assert.equal(await page.isChecked("#consent"), false);
+    assert.equal(await draft(page), "", "nothing left on the device");
+    await noAxeViolations(page, "form after clearing");
+    await page.reload();
+    assert.equal(await page.inputValue("#id_number"), "", "nothing comes back after a reload");
+
+    await fill(page, first);
+    await page.click("#submit");
+    await page.waitForSelector("#success:not([hidden])", { timeout: 15000 });
+    assert.equal(await draft(page), "", "the draft is gone once the application is stored");
+    await page.click("#start-again");
+    assert.ok(!(await draft(page)).includes(first.mykad), "the next person's draft holds no earlier identity");
+
+    const second = person();
+    await page.fill("#id_number", second.mykad);
+    await context.clock.setFixedTime(new Date(start.getTime() + 90 * 60000));
+    await page.reload();
+    assert.equal(await page.inputValue("#id_number"), second.mykad, "a draft lasts through a short break");
+    await page.fill("#full_name", "Aminah binti Ahmad");
+    await context.clock.setFixedTime(new Date(start.getTime() + (90 + 121) * 60000));
+    await page.reload();
+    assert.equal(await page.inputValue("#id_number"), "", "an old draft is not restored");
+    assert.equal(await page.inputValue("#full_name"), "");
+    assert.equal(await draft(page), "", "an old draft is removed from the device");
+  }));
+
+  test(`${lang}: without JavaScript the page promises only what it does`, () => withPage({ javaScriptEnabled: false }, async (page) => {
+    await page.goto(`${stack.url}/${lang}/`);
+    const visible = await page.innerText("main");
+    assert.doesNotMatch(visible, t.deviceClaim, "nothing is kept on the device without scripts");
+    const who = person();
+    await fill(page, who);
+    await page.selectOption("#week1", "2028-01-16"); // SGR-0001 rests on Sundays
+    await page.click("#submit");
+    assert.match(await page.textContent("main"), t.backHint, "the answer page says what Back gives back");
+    await page.goBack();
+    assert.equal(await page.inputValue("#centre"), "SGR-0001");
+    assert.equal(await page.inputValue("#week3"), "2028-01-24");
+    assert.equal(await page.inputValue("#full_name"), "Ahmad bin Ali @ Abu");
+    assert.equal(await page.inputValue("#phone"), "012-345 6789");
+    assert.ok(["", who.mykad].includes(await page.inputValue("#id_number")));
+    await page.fill("#id_number", who.mykad);
+    await page.selectOption("#week1", "2028-01-11");
+    await page.click("#submit");
+    assert.equal(storedReferences(stack.db, who.digits).length, 1, "sent after the correction");
+  }));
+
+  test(`${lang}: with JavaScript the page says how long it keeps answers`, () => withPage({}, async (page) => {
+    await page.goto(`${stack.url}/${lang}/`);
+    assert.match(await page.innerText("main"), t.draftNote);
+    await noAxeViolations(page, "form with scripts");
+  }));
+
   test(`${lang}: a repeated submission is "already received" with and without JavaScript`, async () => {
     const who = person();
     let reference;
