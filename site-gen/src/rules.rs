@@ -7,6 +7,11 @@ use campaign::dates::format_date;
 use campaign::{Catalogue, Lang, Messages};
 use serde_json::{Map, Value, json};
 
+/// How long a draft kept in the browser outlives its last edit: long enough
+/// to survive a reload or a busy spell, short enough that a shared device does
+/// not keep someone's identity number for the next person.
+pub const DRAFT_HOURS: u32 = 2;
+
 /// The rules for the form in `lang`, as JSON.
 pub fn rules(catalogue: &Catalogue, lang: Lang) -> Value {
     let campaign = catalogue.campaign();
@@ -36,6 +41,8 @@ pub fn rules(catalogue: &Catalogue, lang: Lang) -> Value {
         "email_max": campaign::application::Email::MAX_LEN,
         "messages": section("error."),
         "ui": section("site."),
+        "draft_hours": DRAFT_HOURS,
+        "already": { "title": m.text("intake.already_title"), "lead": m.text("intake.already_lead") },
         "calendar": { "weekday_short": calendar("weekday_short", 7), "month_short": calendar("month_short", 12) },
     })
 }

@@ -1,7 +1,8 @@
 /* Temujanji form enhancements. The form works without this file; with it:
    centres narrowed by state, days narrowed by centre, checks before sending,
    sending with fetch, automatic retries with backoff while intake is busy or
-   the network is down, and a draft kept on the device so nothing typed is lost. */
+   the network is down, and a draft kept on the device for a few hours so
+   nothing typed is lost, which "Clear this form" removes at once. */
 (function () {
   "use strict";
   var V = window.TemujanjiValidate;
@@ -47,8 +48,11 @@
   }
   stateSelect.addEventListener("change", function () { showState(stateSelect.value); narrowDays(); saveDraft(); });
 
-  /* Days a centre is closed are not offered once the centre is known. */
-  function narrowDays() {
+  /* Days a centre is closed are not offered once the centre is known. A day
+     already chosen that the new centre does not open is removed, and when
+     the applicant changed the centre, the note next to that week says so. */
+  function note(select, text) { document.getElementById(select.id + "-note").textContent = text; }
+  function narrowDays(announce) {
     var isOpen = centres[centreSelect.value];
     weekSelects.forEach(function (select) {
       Array.prototype.forEach.call(select.options, function (o) {
@@ -56,7 +60,10 @@
         var closed = isOpen ? !isOpen(o.value) : false;
         o.disabled = closed;
         o.hidden = closed;
-        if (closed && o.selected) select.value = "";
+        if (closed && o.selected) {
+          select.value = "";
+          if (announce) note(select, ui.day_cleared.replace("{date}", o.textContent));
+        }
       });
     });
   }
@@ -64,7 +71,10 @@
     var option = centreSelect.options[centreSelect.selectedIndex];
     var group = option && option.parentNode && option.parentNode.getAttribute("data-state");
     if (group && !stateSelect.value) stateSelect.value = group;
-    narrowDays();
+    narrowDays(true);
+  });
+  weekSelects.forEach(function (select) {
+    select.addEventListener("change", function () { note(select, ""); });
   });
 
   function fields() {
@@ -78,19 +88,24 @@
     return f;
   }
 
-  /* The draft: everything typed, on this device only, until it is sent. */
+  /* The draft: everything typed, on this device only, until it is sent,
+     cleared or older than rules.draft_hours since its last edit. A draft
+     without its time (older pages wrote none) counts as expired. */
+  var draftMs = rules.draft_hours * 3600000;
   function saveDraft() {
     try {
       var f = fields();
       f.state = stateSelect.value;
       delete f.lang;
-      localStorage.setItem(draftKey, JSON.stringify(f));
+      localStorage.setItem(draftKey, JSON.stringify({ saved: Date.now(), fields: f }));
     } catch (e) { /* private mode or full storage: the form still works */ }
   }
   function restoreDraft() {
-    var f;
-    try { f = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { f = null; }
-    if (!f) return false;
+    var draft, f;
+    try { draft = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { draft = null; }
+    var age = draft && typeof draft.saved === "number" ? Date.now() - draft.saved : -1;
+    f = age >= 0 && age <= draftMs ? draft.fields : null;
+    if (!f) { if (draft) clearDraft(); return false; }
     if (f.state) { stateSelect.value = f.state; showState(f.state); }
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.name === "lang" || !(el.name in f)) return;
@@ -102,6 +117,19 @@
     return true;
   }
   function clearDraft() { try { localStorage.removeItem(draftKey); } catch (e) { /* nothing kept */ } }
+  /* The page promises a draft only where this browser can keep one. */
+  function canKeepDraft() {
+    try {
+      localStorage.setItem(draftKey + ":probe", "1");
+      localStorage.removeItem(draftKey + ":probe");
+      return true;
+    } catch (e) { return false; }
+  }
+  if (canKeepDraft()) {
+    var draftNote = document.getElementById("draft-note");
+    draftNote.textContent = ui.draft_note.replace("{hours}", String(rules.draft_hours));
+    draftNote.hidden = false;
+  }
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
 
@@ -159,12 +187,15 @@
     return JSON.stringify(body);
   }
 
-  function succeed(body) {
+  /* repeated: intake already had this very application (200, not 201). */
+  function succeed(body, repeated) {
     clearDraft();
     form.hidden = true;
     summary.hidden = true;
     say("");
     var done = document.getElementById("success");
+    document.getElementById("success-title").textContent = repeated ? rules.already.title : ui.success_title;
+    document.getElementById("success-lead").textContent = repeated ? rules.already.lead : ui.success_lead;
     document.getElementById("success-reference").textContent = body.reference;
     document.getElementById("success-next").textContent = body.next_steps || "";
     done.hidden = false;
@@ -205,7 +236,7 @@
       var retryAfter = parseInt(response.headers.get("Retry-After") || "0", 10) || 0;
       return response.json().catch(function () { return {}; }).then(function (body) {
         submit.disabled = false;
-        if (response.status === 201 || response.status === 200) { attempt = 0; return succeed(body); }
+        if (response.status === 201 || response.status === 200) { attempt = 0; return succeed(body, response.status === 200); }
         if (response.status === 503 || response.status === 408 || response.status >= 500) return retryLater(retryAfter, false);
         say("");
         var err = body.error || {};
@@ -235,10 +266,27 @@
   document.getElementById("retry-now").addEventListener("click", function () { attempt = 0; send(); });
   document.getElementById("start-again").addEventListener("click", function () {
     ["id_number", "birth_date", "full_name", "email"].forEach(function (n) { form.elements[n].value = ""; });
+    // Consent is each person's own to give.
+    form.elements.consent.checked = false;
     document.getElementById("success").hidden = true;
     form.hidden = false;
     saveDraft();
     form.elements.id_number.focus();
+  });
+
+  /* Clearing also forgets the draft; without scripts the button still empties the form. */
+  document.getElementById("clear-form").addEventListener("click", function (event) {
+    event.preventDefault();
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    document.getElementById("retry-now").hidden = true;
+    form.reset();
+    clearDraft();
+    clearErrors();
+    stateSelect.value = "";
+    showState("");
+    weekSelects.forEach(function (select) { note(select, ""); });
+    narrowDays();
+    say(ui.form_cleared);
   });
 
   if (restoreDraft()) say(ui.draft_restored);
