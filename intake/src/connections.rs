@@ -197,6 +197,7 @@ struct Registry {
     next_id: AtomicU64,
     all_closed: Notify,
     metrics: Arc<Metrics>,
+    evictions: ThrottledLog,
 }
 
 impl Registry {
@@ -207,6 +208,7 @@ impl Registry {
             next_id: AtomicU64::new(0),
             all_closed: Notify::new(),
             metrics,
+            evictions: ThrottledLog::default(),
         }
     }
 
@@ -238,6 +240,13 @@ impl Registry {
             oldest.state().evicted = true;
             oldest.evict.notify_one();
             self.metrics.connections_closed.get_or_create(&ConnectionLabels { reason: "evicted" }).inc();
+            self.evictions.note(|evicted| {
+                tracing::warn!(
+                    max_open = self.max_open,
+                    evicted,
+                    "connection cap reached: closing the longest idle connections to make room (--max-connections)"
+                );
+            });
         }
         inner.open += 1;
         inner.idle.insert((now, connection.id), connection.clone());
