@@ -8,7 +8,9 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 export const root = resolve(import.meta.dirname, "../..");
-const bin = (name) => join(root, "target", "debug", name);
+// scripts/browser-test says where cargo put the debug build.
+const binDir = process.env.TEMUJANJI_BIN_DIR ?? join(root, "target", "debug");
+const bin = (name) => join(binDir, name);
 
 export const artefacts = join(root, "test-artifacts", "browser");
 mkdirSync(artefacts, { recursive: true });
