@@ -24,17 +24,6 @@ impl Lang {
             Lang::Ms => "ms",
         }
     }
-
-    /// Picks the first supported language from an HTTP `Accept-Language` value.
-    pub fn from_accept_language(header: &str) -> Option<Lang> {
-        header.split(',').filter_map(|part| part.split(';').next()).map(|tag| tag.trim().to_ascii_lowercase()).find_map(
-            |tag| match tag.split('-').next() {
-                Some("en") => Some(Lang::En),
-                Some("ms") | Some("zsm") => Some(Lang::Ms),
-                _ => None,
-            },
-        )
-    }
 }
 
 /// A language code that is neither `en` nor `ms`.
@@ -71,13 +60,5 @@ mod tests {
         }
         assert_eq!(" MS ".parse::<Lang>(), Ok(Lang::Ms));
         assert!("fr".parse::<Lang>().is_err());
-    }
-
-    #[test]
-    fn accept_language_picks_the_first_supported_tag() {
-        assert_eq!(Lang::from_accept_language("ms-MY,en;q=0.8"), Some(Lang::Ms));
-        assert_eq!(Lang::from_accept_language("zh-CN, en-GB;q=0.7"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("ta-IN"), None);
-        assert_eq!(Lang::from_accept_language(""), None);
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod connections;
 pub mod error;
 pub mod finish;
+pub mod language;
 pub mod metrics;
 pub mod reference;
 pub mod refusals;

@@ -16,6 +16,7 @@ use store::ApplicationRow;
 use crate::answer::Answer;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::language::requested_language;
 use crate::reference;
 use crate::submission::{self, Format};
 use crate::writer::{Stored, Unavailable};
@@ -33,14 +34,7 @@ pub fn router() -> Router<Arc<AppState>> {
 /// preference; the format is the content type's. A refusal sent before the
 /// body is read (busy, too large) can only go by these.
 pub(crate) fn requested(uri: &Uri, headers: &HeaderMap) -> (Lang, Option<Format>) {
-    let lang = uri
-        .query()
-        .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")))
-        .and_then(|code| code.parse::<Lang>().ok())
-        .or_else(|| {
-            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
-        })
-        .unwrap_or_default();
+    let lang = requested_language(uri, headers).unwrap_or_default();
     let format = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(Format::from_content_type);
     (lang, format)
 }
