@@ -137,6 +137,32 @@ sgr 8,Selangor,Petaling,Dewan H,Jalan H,10,
 }
 
 #[test]
+fn two_centres_of_one_name_in_one_district_are_refused_with_both_lines() {
+    let centres = format!(
+        "{CENTRES}\
+         SGR-0002,Selangor,Petaling,DEWAN  a,\"9, Jalan Z\",100,\n\
+         SGR-0003,Selangor,Klang,Dewan A,\"8, Jalan Y\",100,\n"
+    );
+    assert_eq!(
+        problems(CAMPAIGN, &centres, CLOSURES),
+        vec![
+            "data/centres.csv:5: name: \"DEWAN  a\" is already the name of SGR-0001 on line 2, in the same district: \
+             people could not tell the two apart in their SMS; add the street or area to one of them"
+        ],
+        "another district may have a centre of the same name"
+    );
+}
+
+#[test]
+fn the_sample_data_has_no_two_centres_of_one_name_in_a_district() {
+    let catalogue = Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("sample data");
+    let mut seen = std::collections::HashSet::new();
+    for c in catalogue.centres() {
+        assert!(seen.insert((c.state, c.district.clone(), c.name.to_lowercase())), "twice: {} {}", c.id, c.name);
+    }
+}
+
+#[test]
 fn a_short_row_is_reported_with_its_line() {
     let centres = "id,state,district,name,address,daily_capacity,closed_weekdays\nSGR-0001,Selangor,Petaling\n";
     let found = problems(CAMPAIGN, centres, "centre_id,date,reason\n");
