@@ -16,6 +16,9 @@ age_reference_date = "2028-01-10"
 day_opens = "09:00"
 day_closes = "17:00"
 window_minutes = 60
+
+[helpline]
+phone = "03-8000 8000"
 "#;
 
 pub(crate) const CENTRES: &str = "\
@@ -231,9 +234,28 @@ fn registration_must_close_before_the_campaign_and_after_it_opens() {
 
 #[test]
 fn unknown_campaign_keys_are_typos() {
-    let typo = format!("{CAMPAIGN}minimum_agee = 21\n");
+    let typo = CAMPAIGN.replace("minimum_age = 18\n", "minimum_age = 18\nminimum_agee = 21\n");
     let found = problems(&typo, CENTRES, CLOSURES);
-    assert!(found.iter().any(|p| p.starts_with("data/campaign.toml:12") && p.contains("minimum_agee")), "{found:#?}");
+    assert!(found.iter().any(|p| p.starts_with("data/campaign.toml:8") && p.contains("minimum_agee")), "{found:#?}");
+}
+
+#[test]
+fn the_helpline_is_read_with_optional_hours_and_checked() {
+    let c = small();
+    assert_eq!((c.campaign().helpline().phone(), c.campaign().helpline().hours()), ("03-8000 8000", None));
+    let with_hours = format!("{CAMPAIGN}hours = \"08:00-20:00\"\n");
+    let c = Catalogue::from_texts(Path::new("data"), &with_hours, CENTRES, CLOSURES).expect("valid");
+    assert_eq!(c.campaign().helpline().to_string(), "03-8000 8000 (08:00-20:00)");
+
+    let bad = CAMPAIGN.replace("\"03-8000 8000\"", "\"call us\"");
+    let found = problems(&bad, CENTRES, CLOSURES);
+    assert!(
+        found.iter().any(|p| p.starts_with("data/campaign.toml:14: helpline.phone: \"call us\" is not")),
+        "{found:#?}"
+    );
+    let missing = &CAMPAIGN[..CAMPAIGN.find("[helpline]").expect("a helpline")];
+    let found = problems(missing, CENTRES, CLOSURES);
+    assert!(found.iter().any(|p| p.contains("helpline")), "{found:#?}");
 }
 
 #[test]
