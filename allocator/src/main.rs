@@ -138,10 +138,10 @@ impl Stored {
         let allocated: HashSet<&str> = allocations.iter().map(|a| a.reference.as_str()).collect();
         let missing = applications.iter().filter(|a| !allocated.contains(a.reference.as_str())).count();
         if missing > 0 {
-            let were = if missing == 1 { "application was" } else { "applications were" };
+            let (were, are) = if missing == 1 { ("application was", "is") } else { ("applications were", "are") };
             if !stale.allow_stale {
                 anyhow::bail!(
-                    "{missing} {were} stored after run {} and are not in it: run `allocator run --replace` to allocate everyone, or pass --allow-stale to go on without them",
+                    "{missing} {were} stored after run {} and {are} not in it: run `allocator run --replace` to allocate everyone, or pass --allow-stale to go on without them",
                     run.run_id
                 );
             }
