@@ -73,6 +73,8 @@ VENUES = [
     ("Masjid Jamek {town} (Dewan Serbaguna)", 100, 300),
 ]
 
+TOWN_SUFFIXES = ["Utara", "Selatan", "Jaya", "Baru", "Lama"]
+
 STREETS = ["Jalan Hospital", "Jalan Besar", "Jalan Dato' Onn", "Jalan Sultan Ismail",
            "Jalan Tun Razak", "Jalan Merdeka", "Persiaran Dewan", "Jalan Stadium",
            "Jalan Kampung Baru", "Lorong Klinik", "Jalan Masjid", "Jalan Sekolah",
@@ -96,13 +98,23 @@ def main():
     total_share = sum(s[4] for s in STATES)
 
     centres = []
+    used = set()
     for state, prefix, weekend, districts, share in STATES:
         count = max(3, round(args.centres * share / total_share))
         for n in range(1, count + 1):
             district = districts[(n - 1) % len(districts)]
             venue, lo, hi = rng.choice(VENUES)
-            town = district if rng.random() < 0.6 else f"{district} {rng.choice(['Utara', 'Selatan', 'Jaya', 'Baru', 'Lama'])}"
+            town = district if rng.random() < 0.6 else f"{district} {rng.choice(TOWN_SUFFIXES)}"
             name = venue.format(town=town)
+            # Two centres of one name in one district get identical SMS and
+            # are refused by the catalogue: take the next free town name,
+            # without drawing, so every other centre stays as it was.
+            for suffix in [""] + TOWN_SUFFIXES + [str(k) for k in range(2, 100)]:
+                town = f"{district} {suffix}".strip() if suffix else town
+                name = venue.format(town=town)
+                if (state, district, name.casefold()) not in used:
+                    break
+            used.add((state, district, name.casefold()))
             capacity = rng.randrange(lo, hi + 1, 10)
             # Roughly half the centres open every day; the rest rest on the
             # state's weekend or on its second day only.

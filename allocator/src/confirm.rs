@@ -9,7 +9,7 @@ use campaign::{Catalogue, Lang, Messages};
 use store::{AllocationRow, ApplicationRow};
 
 use crate::gsm7;
-use crate::output::private_file;
+use crate::output::{private_file, run_file_name};
 
 /// The outbox's columns, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -27,16 +27,17 @@ pub const COLUMNS: [&str; 12] = [
     "message",
 ];
 
-/// The SMS for one applicant, within one GSM-7 segment.
-pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow) -> String {
+/// The SMS for one applicant, within one GSM-7 segment. It says whom it is
+/// for (a family may share one phone) and names the centre by its code,
+/// which is unique, followed by as much of its name as fits.
+pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow, full_name: &str) -> String {
     let m = Messages::of(lang);
-    let centre_name =
-        catalogue.centre(&allocation.centre_id).map_or(allocation.centre_id.as_str(), |c| c.name.as_str());
-    let render = |centre: &str| -> String {
+    let render = |name: &str, centre: &str| -> String {
         let text = match &allocation.appointment {
             Some(a) => m.render(
                 "sms.allocated",
                 &[
+                    ("name", name),
                     ("date", &m.date(a.date)),
                     ("time", &format!("{}-{}", a.window_start, a.window_end)),
                     ("centre", centre),
@@ -46,6 +47,7 @@ pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow) -> Str
             None => m.render(
                 "sms.waitlisted",
                 &[
+                    ("name", name),
                     ("centre", centre),
                     ("position", &allocation.waitlist_position.unwrap_or_default().to_string()),
                     ("reference", &allocation.reference),
@@ -55,30 +57,59 @@ pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow) -> Str
         gsm7::to_gsm7(&text)
     };
     let fits = |text: &str| gsm7::septets(text).is_some_and(|n| n <= gsm7::SEGMENT);
-    let full = render(centre_name);
-    if fits(&full) {
-        return full;
-    }
-    // Too long: shorten the centre's name word by word ("Pusat Pemberian
-    // Vaksin..."), and as a last resort give its id, which staff can look up.
-    let words: Vec<&str> = centre_name.split_whitespace().collect();
-    (1..words.len())
-        .rev()
-        .map(|n| render(&format!("{}...", words[..n].join(" "))))
+    let centres = centre_labels(catalogue, &allocation.centre_id);
+    let names = [full_name.split_whitespace().collect::<Vec<_>>().join(" "), initials(full_name)];
+    names
+        .iter()
+        .flat_map(|name| centres.iter().map(move |centre| (name, centre)))
+        .map(|(name, centre)| render(name, centre))
         .find(|text| fits(text))
-        .unwrap_or_else(|| render(&allocation.centre_id))
+        .unwrap_or_else(|| render(&names[1], &allocation.centre_id))
 }
 
-/// Writes `out/confirmations.csv`: one row per applicant, in priority order.
+/// How the SMS may name a centre, longest first: its code and full name, its
+/// code and the name shortened word by word ("...") but never to a text that
+/// is another centre's whole name, and last its code alone.
+fn centre_labels(catalogue: &Catalogue, centre_id: &str) -> Vec<String> {
+    let Some(centre) = catalogue.centre(centre_id) else { return vec![centre_id.to_owned()] };
+    let words: Vec<&str> = centre.name.split_whitespace().collect();
+    let is_another_centre =
+        |name: &str| catalogue.centres().iter().any(|c| c.id != centre.id && c.name.trim().eq_ignore_ascii_case(name));
+    let mut labels = vec![format!("{} {}", centre.id, words.join(" "))];
+    labels.extend(
+        (1..words.len())
+            .rev()
+            .map(|n| words[..n].join(" "))
+            .filter(|short| !is_another_centre(short))
+            .map(|short| format!("{} {short}...", centre.id)),
+    );
+    labels.push(centre.id.to_string());
+    labels
+}
+
+/// `Siti Nurhaliza binti Tarudin` → `S.N.B.T.`: short, and unlike a first
+/// name still tells apart relatives who share a family name.
+fn initials(full_name: &str) -> String {
+    full_name
+        .split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .flat_map(char::to_uppercase)
+        .map(|c| format!("{c}."))
+        .collect()
+}
+
+/// Writes `out/confirmations.csv` (`TRIAL-confirmations.csv` for a trial
+/// run): one row per applicant, in priority order.
 pub fn write_outbox(
     catalogue: &Catalogue,
     applications: &[ApplicationRow],
     allocations: &[AllocationRow],
+    trial: bool,
     out: &Path,
 ) -> anyhow::Result<PathBuf> {
     let by_reference: HashMap<&str, &ApplicationRow> = applications.iter().map(|a| (a.reference.as_str(), a)).collect();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let path = out.join("confirmations.csv");
+    let path = out.join(run_file_name(trial, "confirmations.csv"));
     let mut writer = csv::Writer::from_writer(private_file(&path)?);
     writer.write_record(COLUMNS)?;
     for allocation in allocations {
@@ -102,7 +133,7 @@ pub fn write_outbox(
             &date,
             &window,
             allocation.choice_met.as_str(),
-            &sms(catalogue, lang, allocation),
+            &sms(catalogue, lang, allocation, &application.full_name),
         ])?;
     }
     writer.flush()?;
@@ -134,6 +165,9 @@ mod tests {
         }
     }
 
+    /// A name long enough to need initials next to most centres.
+    const LONG_NAME: &str = "Nurul Ain Syafiqah binti Mohamad Khairul Anuar";
+
     #[test]
     fn every_sms_fits_one_gsm7_segment_for_every_centre_in_both_languages() {
         let catalogue = sample();
@@ -143,11 +177,18 @@ mod tests {
         for centre in catalogue.centres() {
             for lang in Lang::ALL {
                 for appointment in [Some(slot.clone()), None] {
-                    let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), appointment));
-                    let n = gsm7::septets(&text).unwrap_or(usize::MAX);
-                    assert!(n <= gsm7::SEGMENT, "{lang} {}: {n} septets: {text}", centre.id);
-                    assert!(text.contains("WWWWW-WWWWW"), "the reference is always there: {text}");
-                    shortened += usize::from(!text.contains(&centre.name));
+                    for name in ["Ali", LONG_NAME] {
+                        let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), appointment.clone()), name);
+                        let n = gsm7::septets(&text).unwrap_or(usize::MAX);
+                        assert!(n <= gsm7::SEGMENT, "{lang} {}: {n} septets: {text}", centre.id);
+                        assert!(text.contains("WWWWW-WWWWW"), "the reference is always there: {text}");
+                        assert!(text.contains(centre.id.as_str()), "the centre's code is always there: {text}");
+                        assert!(
+                            text.contains(name) || text.contains(&initials(name)),
+                            "whom it is for is always there: {text}"
+                        );
+                        shortened += usize::from(!text.contains(&centre.name));
+                    }
                 }
             }
         }
@@ -158,18 +199,65 @@ mod tests {
     fn a_long_name_is_shortened_at_a_word_and_a_short_one_is_kept() {
         let catalogue = sample();
         let longest = catalogue.centres().iter().max_by_key(|c| c.name.len()).expect("centres");
-        let text = sms(&catalogue, Lang::En, &allocation(longest.id.as_str(), None));
-        assert!(text.contains("..."), "{text}");
+        let text = sms(&catalogue, Lang::En, &allocation(longest.id.as_str(), None), "Ali");
+        assert!(text.contains(&format!("{} ", longest.id)) && text.contains("..."), "{text}");
         let shortest = catalogue.centres().iter().min_by_key(|c| c.name.len()).expect("centres");
         let slot =
             Appointment { date: date!(2028 - 01 - 10), window_start: "09:00".into(), window_end: "10:00".into() };
-        let text = sms(&catalogue, Lang::Ms, &allocation(shortest.id.as_str(), Some(slot)));
+        let text = sms(&catalogue, Lang::Ms, &allocation(shortest.id.as_str(), Some(slot)), "Tan  Wei Ming");
         assert_eq!(
             text,
             format!(
-                "Vaksinasi Isn 10 Jan 2028 09:00-10:00 di {}. Ruj WWWWW-WWWWW. Bawa kad pengenalan.",
-                shortest.name
+                "Untuk Tan Wei Ming: vaksinasi Isn 10 Jan 2028 09:00-10:00 di {} {}. Ruj WWWWW-WWWWW. Bawa kad pengenalan.",
+                shortest.id, shortest.name
             )
         );
+    }
+
+    #[test]
+    fn a_shortened_name_never_becomes_another_centres_name() {
+        let campaign = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/campaign.toml"))
+            .expect("sample campaign");
+        let long = "Dewan Serbaguna Kolej Komuniti Muallim Selatan Bersebelahan Pejabat Tanah Dan Daerah Lama";
+        let centres = format!(
+            "id,state,district,name,address,daily_capacity,closed_weekdays\n\
+             PRK-0001,Perak,Muallim,Dewan Serbaguna Kolej Komuniti Muallim,\"1, Jalan A\",100,\n\
+             PRK-0002,Perak,Muallim,{long},\"2, Jalan B\",100,\n"
+        );
+        let catalogue =
+            Catalogue::from_texts(Path::new("data"), &campaign, &centres, "centre_id,date,reason\n").expect("valid");
+        // Names of every length move the cut across every word of the centre's name.
+        for lang in Lang::ALL {
+            for length in 1..=40 {
+                let text = sms(&catalogue, lang, &allocation("PRK-0002", None), &"N".repeat(length));
+                assert!(text.contains("PRK-0002 Dewan Serbaguna"), "{text}");
+                assert!(!text.contains("Kolej Komuniti Muallim..."), "reads as the other centre: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn people_sharing_a_phone_can_tell_whose_message_is_whose() {
+        let catalogue = sample();
+        let centre = catalogue.centres()[0].id.to_string();
+        for lang in Lang::ALL {
+            let father = sms(&catalogue, lang, &allocation(&centre, None), "Tan Ah Kow");
+            let daughter = sms(&catalogue, lang, &allocation(&centre, None), "Tan Mei Ling");
+            assert!(father.contains("Tan Ah Kow") && daughter.contains("Tan Mei Ling"), "{father} / {daughter}");
+        }
+        assert_eq!(initials(LONG_NAME), "N.A.S.B.M.K.A.");
+        assert_ne!(initials("Tan Ah Kow"), initials("Tan Mei Ling"));
+    }
+
+    #[test]
+    fn the_waiting_list_message_names_the_centre_and_promises_no_later_sms() {
+        let catalogue = sample();
+        let centre = &catalogue.centres()[0];
+        for lang in Lang::ALL {
+            let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), None), "Ali");
+            assert!(text.contains(centre.id.as_str()), "{text}");
+            let promise = ["will SMS", "we will", "kami SMS", "akan"].iter().find(|p| text.contains(**p));
+            assert!(promise.is_none(), "a promise no later round keeps: {text}");
+        }
     }
 }

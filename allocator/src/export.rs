@@ -22,7 +22,7 @@ use store::{AllocationRow, ApplicationRow, RunRecord};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::output::private_file;
+use crate::output::{private_file, run_file_name};
 use crate::workbook::{DayRow, WaitRow, centre_workbook};
 
 /// Columns of a centre's day list.
@@ -151,7 +151,7 @@ pub fn write_exports(
             .collect();
         files.push(write_csv(
             out,
-            &format!("{folder}/{}.csv", centre.id),
+            &run_file_name(run.trial, &format!("{folder}/{}.csv", centre.id)),
             &DAY_LIST_COLUMNS,
             &day_rows,
             options,
@@ -175,7 +175,7 @@ pub fn write_exports(
             .collect();
         files.push(write_csv(
             out,
-            &format!("{folder}/{}-waitlist.csv", centre.id),
+            &run_file_name(run.trial, &format!("{folder}/{}-waitlist.csv", centre.id)),
             &WAITLIST_COLUMNS,
             &wait_rows,
             options,
@@ -201,11 +201,12 @@ pub fn write_exports(
             catalogue.campaign().first_day(),
             &centre.name,
             centre.id.as_str(),
+            run.trial,
             &days,
             &waitlist,
         )
         .with_context(|| format!("cannot build the workbook of {}", centre.id))?;
-        let relative = format!("{folder}/{}.xlsx", centre.id);
+        let relative = run_file_name(run.trial, &format!("{folder}/{}.xlsx", centre.id));
         private_file(&out.join(&relative))?.write_all(&bytes)?;
         files.push(ExportedFile {
             path: relative,
@@ -239,16 +240,20 @@ pub fn write_exports(
             waiting.len().to_string(),
         ]);
     }
-    files.push(write_csv(out, "summary.csv", &SUMMARY_COLUMNS, &summary, options, false)?);
+    files.push(write_csv(out, &run_file_name(run.trial, "summary.csv"), &SUMMARY_COLUMNS, &summary, options, false)?);
     let manifest = json!({
         "run_id": run.run_id,
+        "trial": run.trial,
         "seed": run.seed,
         "rule": run.rule,
         "input_fingerprint": run.input_fingerprint,
         "exported_at": now.format(&Rfc3339).unwrap_or_default(),
         "files": files.iter().map(|f| json!({ "path": f.path, "rows": f.rows, "sha256": f.sha256 })).collect::<Vec<_>>(),
     });
-    std::fs::write(out.join("manifest.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
+    std::fs::write(
+        out.join(run_file_name(run.trial, "manifest.json")),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )?;
     Ok(files)
 }
 

@@ -1,6 +1,8 @@
 //! `allocator`: see the crate documentation, and `allocator --help`.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
@@ -16,6 +18,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Whether to use a stored run that does not include every stored application.
+#[derive(Debug, Args)]
+struct StaleArgs {
+    /// Use the stored allocation even though applications were stored after
+    /// it (they are left out: they get no message and are on no list).
+    #[arg(long)]
+    allow_stale: bool,
 }
 
 #[derive(Debug, Args)]
@@ -52,6 +63,8 @@ enum Command {
     Confirmations {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        stale: StaleArgs,
         /// Folder to write into (created if missing).
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -61,6 +74,8 @@ enum Command {
     Export {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        stale: StaleArgs,
         /// Folder to write into (created if missing).
         #[arg(long, default_value = "out/export")]
         out: PathBuf,
@@ -81,6 +96,8 @@ enum Command {
     Report {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        stale: StaleArgs,
         /// Folder to write into (created if missing).
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -107,7 +124,9 @@ struct Stored {
 }
 
 impl Stored {
-    async fn open(args: &StoreArgs) -> anyhow::Result<Stored> {
+    /// Opens the stored allocation, refusing one that left out applications
+    /// stored after it unless the operator allows it.
+    async fn open(args: &StoreArgs, stale: &StaleArgs) -> anyhow::Result<Stored> {
         let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
         store.migrate().await?;
         let run = store
@@ -116,8 +135,25 @@ impl Stored {
             .ok_or_else(|| anyhow::anyhow!("no allocation is stored: run `allocator run` first"))?;
         let applications = store.all_applications().await?;
         let allocations = store.all_allocations().await?;
+        let allocated: HashSet<&str> = allocations.iter().map(|a| a.reference.as_str()).collect();
+        let missing = applications.iter().filter(|a| !allocated.contains(a.reference.as_str())).count();
+        if missing > 0 {
+            let (were, are) = if missing == 1 { ("application was", "is") } else { ("applications were", "are") };
+            if !stale.allow_stale {
+                anyhow::bail!(
+                    "{missing} {were} stored after run {} and {are} not in it: run `allocator run --replace` to allocate everyone, or pass --allow-stale to go on without them",
+                    run.run_id
+                );
+            }
+            tracing::warn!(run = run.run_id, left_out = missing, "applications stored after the run are left out");
+        }
         Ok(Stored { store, run, applications, allocations })
     }
+}
+
+/// What the operator reads about a trial run.
+fn trial_note(run: &store::RunRecord) -> &'static str {
+    if run.trial { " (a TRIAL run, made before registration closed: not the real allocation)" } else { "" }
 }
 
 fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
@@ -125,28 +161,43 @@ fn parse_instant(text: &str) -> Result<OffsetDateTime, String> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
-    match Cli::parse().command {
+    // A refusal is an answer for the operator, not a crash: one line with
+    // its causes, and no backtrace whatever RUST_BACKTRACE says.
+    match run_command(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Run { store: args, seed, replace, force, pretend_now } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
-            let seed = seed.unwrap_or_else(allocator::lottery::random_seed);
-            println!("seed: {seed}");
             let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
             store.migrate().await?;
-            let options = allocator::run::RunOptions {
-                seed,
-                replace,
-                force,
-                now: pretend_now.unwrap_or_else(OffsetDateTime::now_utc),
-            };
+            let now = pretend_now.unwrap_or_else(OffsetDateTime::now_utc);
+            // Refuse before drawing: a seed printed for a run that never
+            // happened would be taken for the published one.
+            let trial = allocator::run::preflight(&store, &catalogue, replace, force, now).await?;
+            let seed = seed.unwrap_or_else(allocator::lottery::random_seed);
+            println!("seed: {seed}");
+            if trial {
+                println!("registration is still open: this is a TRIAL run, stored and reported as one");
+            }
+            let options = allocator::run::RunOptions { seed, replace, force, now };
             let record = allocator::run::run(&store, &catalogue, &args.data, &options).await?;
             println!(
-                "run {}: {} applicants, {} allocated, {} waitlisted (read {:.2}s, allocate {:.2}s, write {:.2}s)",
+                "run {}{}: {} applicants, {} allocated, {} waitlisted (read {:.2}s, allocate {:.2}s, write {:.2}s)",
                 record.run_id,
+                trial_note(&record),
                 record.applicants,
                 record.allocated,
                 record.waitlisted,
@@ -156,19 +207,20 @@ async fn main() -> anyhow::Result<()> {
             );
             store.close().await;
         }
-        Command::Confirmations { store: args, out } => {
+        Command::Confirmations { store: args, stale, out } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
-            let Stored { store, run, applications, allocations } = Stored::open(&args).await?;
-            let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, &out)?;
+            let Stored { store, run, applications, allocations } = Stored::open(&args, &stale).await?;
+            let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, run.trial, &out)?;
             println!(
-                "wrote {} messages for run {} to {} (personal data: readable by its owner only)",
+                "wrote {} messages for run {}{} to {} (personal data: readable by its owner only)",
                 allocations.len(),
                 run.run_id,
+                trial_note(&run),
                 path.display()
             );
             store.close().await;
         }
-        Command::Export { store: args, out, centres, states, no_bom, lang } => {
+        Command::Export { store: args, stale, out, centres, states, no_bom, lang } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
             for id in &centres {
                 anyhow::ensure!(
@@ -176,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
                     "--centre {id}: no such centre in the catalogue"
                 );
             }
-            let Stored { store, run, applications, allocations } = Stored::open(&args).await?;
+            let Stored { store, run, applications, allocations } = Stored::open(&args, &stale).await?;
             let options = allocator::export::ExportOptions { centres, states, no_bom, lang };
             let files = allocator::export::write_exports(
                 &catalogue,
@@ -188,16 +240,17 @@ async fn main() -> anyhow::Result<()> {
                 OffsetDateTime::now_utc(),
             )?;
             println!(
-                "wrote {} files for run {} to {} with manifest.json; the centre lists hold personal data and are readable by their owner only: hand them over encrypted (see README)",
+                "wrote {} files for run {}{} to {} with a manifest; the centre lists hold personal data and are readable by their owner only: hand them over encrypted (see README)",
                 files.len(),
                 run.run_id,
+                trial_note(&run),
                 out.display()
             );
             store.close().await;
         }
-        Command::Report { store: args, out } => {
+        Command::Report { store: args, stale, out } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
-            let Stored { store, run, applications, allocations } = Stored::open(&args).await?;
+            let Stored { store, run, applications, allocations } = Stored::open(&args, &stale).await?;
             let report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
             print!("{}", report.summary());
             report.write(&out)?;

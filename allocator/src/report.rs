@@ -147,7 +147,7 @@ impl Report {
         json!({
             "run": {
                 "run_id": self.run.run_id, "seed": self.run.seed, "rule": self.run.rule,
-                "input_fingerprint": self.run.input_fingerprint,
+                "input_fingerprint": self.run.input_fingerprint, "trial": self.run.trial,
             },
             "overall": self.overall.to_json(),
             "by_age": self.by_age.iter().map(|(band, o)| { let mut v = o.to_json(); v["band"] = json!(band); v }).collect::<Vec<_>>(),
@@ -232,6 +232,9 @@ impl Report {
         let mut s = String::new();
         let o = &self.overall;
         let pct = |n: u64| 100.0 * ratio(n, o.applicants.max(1));
+        if self.run.trial {
+            let _ = writeln!(s, "TRIAL RUN, made before registration closed: not the real allocation");
+        }
         let _ = writeln!(s, "run {} (seed {}, rule {})", self.run.run_id, self.run.seed, self.run.rule);
         let _ = writeln!(
             s,

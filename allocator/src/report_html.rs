@@ -54,6 +54,7 @@ struct DayRow {
 #[derive(Template)]
 #[template(path = "report/report.html")]
 struct ReportPage {
+    trial: bool,
     run_id: String,
     seed: String,
     rule: String,
@@ -91,6 +92,7 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
         .collect();
     outcomes.push(Bar::new("Waitlisted", overall.waitlisted, overall.applicants));
     ReportPage {
+        trial: report.run.trial,
         run_id: report.run.run_id.clone(),
         seed: report.run.seed.clone(),
         rule: report.run.rule.clone(),

@@ -43,22 +43,43 @@ pub struct RunOptions {
     pub now: OffsetDateTime,
 }
 
+/// Whether the run may go ahead, checked before a seed is drawn so that a
+/// refused run prints none: registration must be closed (unless `force`,
+/// which makes a trial), and a stored run is kept unless `replace` or it is
+/// a trial that a real run supersedes. Returns whether this run is a trial.
+pub async fn preflight(
+    store: &Store,
+    catalogue: &Catalogue,
+    replace: bool,
+    force: bool,
+    now: OffsetDateTime,
+) -> anyhow::Result<bool> {
+    let campaign = catalogue.campaign();
+    let trial = campaign.registration_status(now) != RegistrationStatus::Closed;
+    if trial && !force {
+        bail!(
+            "registration is still open until {}: allocating now would leave out later applicants (use --force for a trial run)",
+            campaign::dates::format_instant(campaign.registration_closes())
+        );
+    }
+    if let Some(existing) = store.current_run().await? {
+        if existing.trial && !trial {
+            tracing::info!(run = existing.run_id, "the stored trial run will be replaced by this real run");
+        } else if !replace {
+            let kind = if existing.trial { "a trial allocation" } else { "an allocation" };
+            bail!("{kind} (run {}) is already stored: pass --replace to replace it", existing.run_id);
+        } else {
+            tracing::warn!(run = existing.run_id, "the stored allocation will be replaced");
+        }
+    }
+    Ok(trial)
+}
+
 /// Reads, allocates and stores; returns the stored run.
 pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &RunOptions) -> anyhow::Result<RunRecord> {
     let started_at = options.now;
     let campaign = catalogue.campaign();
-    if campaign.registration_status(options.now) != RegistrationStatus::Closed && !options.force {
-        bail!(
-            "registration is still open until {}: allocating now would leave out later applicants (use --force for a trial run)",
-            campaign.registration_closes()
-        );
-    }
-    if let Some(existing) = store.current_run().await? {
-        if !options.replace {
-            bail!(store::StoreError::AlreadyAllocated { run_id: existing.run_id });
-        }
-        tracing::warn!(run = existing.run_id, "the stored allocation will be replaced");
-    }
+    let trial = preflight(store, catalogue, options.replace, options.force, options.now).await?;
 
     let clock = Instant::now();
     let progress = stage("reading applications");
@@ -132,6 +153,7 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         read_seconds,
         allocate_seconds,
         write_seconds: 0.0,
+        trial,
     };
     let progress = stage("writing the allocation (one transaction)");
     store.save_allocation(record.clone(), results, options.replace).await.context("cannot store the allocation")?;

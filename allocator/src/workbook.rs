@@ -21,6 +21,7 @@ pub fn centre_workbook(
     first_day: Date,
     centre_name: &str,
     centre_id: &str,
+    trial: bool,
     days: &[(Date, Vec<DayRow>)],
     waitlist: &[WaitRow],
 ) -> Result<Vec<u8>, XlsxError> {
@@ -39,6 +40,8 @@ pub fn centre_workbook(
     let text = Format::new().set_num_format("@");
     let title = Format::new().set_bold().set_font_size(13);
     let args = [("centre", centre_name), ("centre_id", centre_id)];
+    // A trial's lists must not be mistaken at the door for the real ones.
+    let marked = |title: String| if trial { m.render("staff.trial", &[("title", &title)]) } else { title };
     for (date, rows) in days {
         let sheet = workbook.add_worksheet();
         sheet.set_name(sheet_name(&m.date(*date)))?;
@@ -57,7 +60,7 @@ pub fn centre_workbook(
         .iter()
         .map(|k| t(k))
         .collect();
-        let heading = format!("{} {}", m.render("staff.title", &args), m.long_date(*date));
+        let heading = marked(format!("{} {}", m.render("staff.title", &args), m.long_date(*date)));
         fill(sheet, &heading, &headings, rows.iter().map(|r| r.as_slice()), &title, &header, &text)?;
     }
     let sheet = workbook.add_worksheet();
@@ -69,7 +72,7 @@ pub fn centre_workbook(
             .collect();
     fill(
         sheet,
-        &m.render("staff.waitlist_title", &args),
+        &marked(m.render("staff.waitlist_title", &args)),
         &headings,
         waitlist.iter().map(|r| r.as_slice()),
         &title,

@@ -33,6 +33,7 @@ on_both_backends!(
     everyone_is_allocated_or_waitlisted_once_within_capacity,
     a_second_run_needs_replace_and_the_same_seed_gives_the_same_result,
     it_refuses_while_registration_is_open_unless_forced,
+    a_trial_run_is_stored_as_one_and_a_real_run_replaces_it_but_not_another_real_run,
 );
 
 async fn everyone_is_allocated_or_waitlisted_once_within_capacity(backend: Backend) {
@@ -109,6 +110,32 @@ async fn it_refuses_while_registration_is_open_unless_forced(backend: Backend) {
     assert_eq!(run(&db.store, &catalogue, &data(), &forced).await.expect("forced").applicants, 100);
 }
 
+async fn a_trial_run_is_stored_as_one_and_a_real_run_replaces_it_but_not_another_real_run(backend: Backend) {
+    let Some(db) = fresh(backend).await else { return };
+    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
+    intake::synth::run(&db.store, &catalogue, 100, 7, 100).await.expect("synth");
+    let open = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), force: true, ..options("trial", false) };
+    assert!(run(&db.store, &catalogue, &data(), &open).await.expect("trial").trial);
+    assert!(db.store.current_run().await.expect("read").expect("stored").trial, "stored as a trial");
+    let another_trial = run(&db.store, &catalogue, &data(), &open).await.expect_err("a trial keeps a trial");
+    assert!(another_trial.to_string().contains("--replace"), "{another_trial}");
+
+    let real = run(&db.store, &catalogue, &data(), &options("real", false)).await.expect("replaces the trial");
+    let stored = db.store.current_run().await.expect("read").expect("stored");
+    assert_eq!((stored.trial, stored.run_id.as_str()), (false, real.run_id.as_str()));
+    assert_eq!(db.store.all_allocations().await.expect("read").len(), 100);
+    for later in [options("later", false), open.clone()] {
+        let refused = run(&db.store, &catalogue, &data(), &later).await.expect_err("a real run stays");
+        assert!(refused.to_string().contains("--replace"), "{refused}");
+    }
+    // The store keeps the rule too, whoever calls it.
+    let mut record = stored.clone();
+    record.run_id = "0123456789abcdef".into();
+    let kept = db.store.save_allocation(record, Vec::new(), false).await.expect_err("kept");
+    assert!(matches!(kept, store::StoreError::AlreadyAllocated { .. }), "{kept}");
+    assert_eq!(db.store.current_run().await.expect("read").expect("stored").run_id, real.run_id);
+}
+
 #[tokio::test]
 async fn applications_for_a_centre_missing_from_the_catalogue_stop_the_run() {
     let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
@@ -160,7 +187,8 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
     let applications = db.store.all_applications().await.expect("read");
     let allocations = db.store.all_allocations().await.expect("read");
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, dir.path()).expect("outbox");
+    let path =
+        allocator::confirm::write_outbox(&catalogue, &applications, &allocations, false, dir.path()).expect("outbox");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -183,12 +211,14 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
         let message = &r[11];
         assert!(allocator::gsm7::septets(message).is_some_and(|n| n <= 160), "{message}");
         match (&r[4], &r[3]) {
-            ("allocated", "ms") => assert!(message.starts_with("Vaksinasi ") && !r[8].is_empty() && r[9].len() == 11),
-            ("allocated", _) => assert!(message.starts_with("Vaccination ")),
-            ("waitlisted", "ms") => assert!(message.starts_with("Belum ada slot") && r[10] == *"none"),
-            ("waitlisted", _) => assert!(message.starts_with("No slot yet")),
+            ("allocated", "ms") => assert!(message.contains(": vaksinasi ") && !r[8].is_empty() && r[9].len() == 11),
+            ("allocated", _) => assert!(message.contains(": vaccination ")),
+            ("waitlisted", "ms") => assert!(message.contains(": tiada slot di ") && r[10] == *"none"),
+            ("waitlisted", _) => assert!(message.contains(": no slot at ")),
             (status, _) => panic!("unexpected status {status}"),
         }
+        assert!(message.starts_with(if &r[3] == "ms" { "Untuk " } else { "For " }), "whom it is for: {message}");
+        assert!(message.contains(&r[5]), "the centre's code: {message}");
         assert!(r[1].starts_with("+60"), "E.164 phone");
     }
     assert_eq!(seen.len(), applications.len());

@@ -18,6 +18,36 @@ pub struct Campaign {
     pub(crate) minimum_age: u8,
     pub(crate) age_reference_date: Date,
     pub(crate) windows: Vec<TimeWindow>,
+    pub(crate) helpline: Helpline,
+}
+
+/// The phone number people call with questions, and when it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Helpline {
+    pub(crate) phone: String,
+    pub(crate) hours: Option<String>,
+}
+
+impl Helpline {
+    /// The number as people dial it, e.g. `03-8000 8000`.
+    pub fn phone(&self) -> &str {
+        &self.phone
+    }
+
+    /// When it answers, as written in `campaign.toml` (e.g. `08:00-20:00`).
+    pub fn hours(&self) -> Option<&str> {
+        self.hours.as_deref()
+    }
+}
+
+impl fmt::Display for Helpline {
+    /// `03-8000 8000 (08:00-20:00)`, or the number alone.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.hours {
+            Some(hours) => write!(f, "{} ({hours})", self.phone),
+            None => f.write_str(&self.phone),
+        }
+    }
 }
 
 /// The oldest age the application accepts; older birth dates are typos.
@@ -96,6 +126,11 @@ impl Campaign {
         let n = u32::try_from(self.windows.len()).unwrap_or(u32::MAX).max(1);
         let (share, extra) = (daily_capacity / n, daily_capacity % n);
         (0..n).map(move |i| share + u32::from(i < extra))
+    }
+
+    /// The helpline every page and message that sends people to it shows.
+    pub fn helpline(&self) -> &Helpline {
+        &self.helpline
     }
 
     /// When registration opens.

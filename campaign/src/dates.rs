@@ -39,6 +39,22 @@ pub fn format_time(time: Time) -> String {
     format!("{:02}:{:02}", time.hour(), time.minute())
 }
 
+/// An instant for operators, in the offset it was written with:
+/// `2027-12-31 23:59:59 UTC+08:00` (seconds only when not zero).
+pub fn format_instant(at: time::OffsetDateTime) -> String {
+    let seconds = if at.second() == 0 { String::new() } else { format!(":{:02}", at.second()) };
+    let (h, m, _) = at.offset().as_hms();
+    let sign = if h < 0 || m < 0 { '-' } else { '+' };
+    format!(
+        "{} {:02}:{:02}{seconds} UTC{sign}{:02}:{:02}",
+        format_date(at.date()),
+        at.hour(),
+        at.minute(),
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    )
+}
+
 /// Whole years between `birth` and `on`: the age a person has on that day.
 ///
 /// Someone born on 29 February turns a year older on 1 March in common years.
@@ -59,6 +75,13 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 mod tests {
     use super::*;
     use time::macros::{date, time};
+
+    #[test]
+    fn instants_read_as_date_time_and_offset() {
+        use time::macros::datetime;
+        assert_eq!(format_instant(datetime!(2027-12-31 23:59:59 +08:00)), "2027-12-31 23:59:59 UTC+08:00");
+        assert_eq!(format_instant(datetime!(2027-01-02 08:00 -03:30)), "2027-01-02 08:00 UTC-03:30");
+    }
 
     #[test]
     fn dates_parse_strictly() {

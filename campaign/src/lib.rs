@@ -19,7 +19,7 @@ pub mod lang;
 pub mod messages;
 
 pub use application::{Application, FieldError, FieldErrors, RawApplication};
-pub use calendar::{Campaign, CampaignWeek, RegistrationStatus, TimeWindow};
+pub use calendar::{Campaign, CampaignWeek, Helpline, RegistrationStatus, TimeWindow};
 pub use catalogue::{Catalogue, LoadError};
 pub use centre::{Centre, CentreId, State};
 pub use lang::Lang;

@@ -113,6 +113,7 @@ struct Page<'a> {
     back_hint: Option<&'a str>,
     form_url: &'a str,
     back_to_form: &'a str,
+    helpline: String,
 }
 
 impl Answer<'_> {
@@ -189,6 +190,7 @@ impl Answer<'_> {
                 ("opens", &m.date_time(campaign.registration_opens())),
                 ("closes", &m.date_time(campaign.registration_closes())),
                 ("first_day", &m.long_date(campaign.first_day())),
+                ("helpline", &campaign.helpline().to_string()),
             ],
         )
     }
@@ -227,6 +229,7 @@ impl Answer<'_> {
             back_hint,
             form_url: &form_url,
             back_to_form: m.text("common.back_to_form"),
+            helpline: m.render("common.helpline", &[("helpline", &self.catalogue.campaign().helpline().to_string())]),
         };
         let html = page.render().unwrap_or_else(|error| {
             tracing::error!(%error, "answer page failed to render");

@@ -75,6 +75,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             ("first_day", t.long_date(campaign.first_day())),
         ];
         let args: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let helpline = t.render("common.helpline", &[("helpline", &campaign.helpline().to_string())]);
         let form = FormPage {
             lang: lang.code(),
             t,
@@ -84,6 +85,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             home_href: home_href.clone(),
             how_href: how_href.clone(),
             switch: Some(switch("")),
+            helpline: helpline.clone(),
             lead: t.render("site.lead", &args),
             intake_url: &options.intake_url,
             groups: pages::centre_groups(catalogue),
@@ -105,6 +107,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             home_href,
             how_href,
             switch: Some(switch("how-it-works.html")),
+            helpline,
             sections,
         };
         files.push((PathBuf::from(lang.code()).join("how-it-works.html"), how.render()?.into_bytes()));

@@ -69,6 +69,7 @@ pub(crate) struct FormPage<'a> {
     pub(crate) home_href: String,
     pub(crate) how_href: String,
     pub(crate) switch: Option<LanguageSwitch>,
+    pub(crate) helpline: String,
     pub(crate) lead: String,
     pub(crate) intake_url: &'a str,
     pub(crate) groups: Vec<CentreGroup>,
@@ -89,6 +90,7 @@ pub(crate) struct HowPage<'a> {
     pub(crate) home_href: String,
     pub(crate) how_href: String,
     pub(crate) switch: Option<LanguageSwitch>,
+    pub(crate) helpline: String,
     pub(crate) sections: Vec<(String, String)>,
 }
 

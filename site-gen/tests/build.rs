@@ -164,6 +164,18 @@ fn the_first_page_fits_a_slow_phone_connection() {
 }
 
 #[test]
+fn every_page_footer_gives_the_helpline_in_its_language() {
+    let (_dir, out, _) = built();
+    for (lang, words) in [("en", "Call the vaccination helpline"), ("ms", "Hubungi talian bantuan vaksinasi")] {
+        for path in ["index.html", "how-it-works.html"] {
+            let html = page(&out, &format!("{lang}/{path}"));
+            let footer: String = select(&html, "footer").iter().flat_map(|f| f.text()).collect();
+            assert!(footer.contains(words) && footer.contains("03-8000 8000 (08:00-20:00)"), "{lang}/{path}: {footer}");
+        }
+    }
+}
+
+#[test]
 fn the_other_pages_exist_in_both_languages() {
     let (_dir, out, _) = built();
     for lang in ["en", "ms"] {

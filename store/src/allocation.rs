@@ -30,6 +30,17 @@ pub struct RunRecord {
     pub allocate_seconds: f64,
     /// Seconds spent writing (of the previous stage; filled in before the commit).
     pub write_seconds: f64,
+    /// Made while registration was still open (`--force`): not the real
+    /// allocation, and replaced by the first real run without `--replace`.
+    pub trial: bool,
+}
+
+impl RunRecord {
+    /// Whether storing `self` may take the place of `stored`: always with
+    /// `replace`, and without it only a real run over a trial.
+    pub fn may_replace(&self, stored_trial: bool, replace: bool) -> bool {
+        replace || (stored_trial && !self.trial)
+    }
 }
 
 /// One application's result.

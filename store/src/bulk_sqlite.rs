@@ -92,13 +92,15 @@ pub(crate) fn save_allocation(
 ) -> Result<(), StoreError> {
     let mut connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(bulk_error)?;
-    let stored: Option<String> = tx
-        .query_row("SELECT run_id FROM allocation_runs LIMIT 1", [], |r| r.get(0))
+    let stored: Option<(String, bool)> = tx
+        .query_row("SELECT run_id, trial FROM allocation_runs LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? != 0))
+        })
         .map(Some)
         .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
         .map_err(bulk_error)?;
-    if let Some(run_id) = stored {
-        if !replace {
+    if let Some((run_id, stored_trial)) = stored {
+        if !run.may_replace(stored_trial, replace) {
             return Err(StoreError::AlreadyAllocated { run_id });
         }
         tx.execute("DELETE FROM allocations", []).map_err(bulk_error)?;
@@ -106,8 +108,8 @@ pub(crate) fn save_allocation(
     }
     tx.execute(
         "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
-         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, trial) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             run.run_id,
             run.seed,
@@ -121,6 +123,7 @@ pub(crate) fn save_allocation(
             run.read_seconds,
             run.allocate_seconds,
             run.write_seconds,
+            i64::from(run.trial),
         ],
     )
     .map_err(bulk_error)?;

@@ -10,7 +10,7 @@ fn campaign(weeks: u8, windows: u8) -> String {
     format!(
         "name = \"T\"\nfirst_day = \"2028-01-10\"\nweeks = {weeks}\nregistration_opens = \"2027-01-01T00:00:00+08:00\"\n\
          registration_closes = \"2027-12-31T00:00:00+08:00\"\nminimum_age = 18\nage_reference_date = \"2028-01-10\"\n\
-         day_opens = \"09:00\"\nday_closes = \"{:02}:00\"\nwindow_minutes = 60\n",
+         day_opens = \"09:00\"\nday_closes = \"{:02}:00\"\nwindow_minutes = 60\n[helpline]\nphone = \"03-8000 8000\"\n",
         9 + windows
     )
 }

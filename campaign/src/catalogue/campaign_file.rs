@@ -6,7 +6,7 @@ use time::{Duration, OffsetDateTime, Time};
 use toml::Spanned;
 
 use super::error::Problems;
-use crate::calendar::{Campaign, TimeWindow};
+use crate::calendar::{Campaign, Helpline, TimeWindow};
 use crate::dates::{parse_date, parse_time};
 
 /// The file as written; every value is checked in [`parse`] so each mistake
@@ -24,7 +24,19 @@ struct CampaignFile {
     day_opens: Spanned<String>,
     day_closes: Spanned<String>,
     window_minutes: Spanned<i64>,
+    helpline: HelplineFile,
 }
+
+/// `[helpline]`: the number people call, and optionally when it answers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HelplineFile {
+    phone: Spanned<String>,
+    hours: Option<Spanned<String>>,
+}
+
+/// Longest helpline number or hours text: it is shown in page footers.
+const HELPLINE_MAX: usize = 40;
 
 /// Reads and checks `campaign.toml`; `None` when any problem was recorded.
 pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign> {
@@ -124,6 +136,27 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
             }
         }
     }
+    let phone = file.helpline.phone.get_ref().trim().to_owned();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if digits < 3 || phone.len() > HELPLINE_MAX || !phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+        report(
+            file.helpline.phone.span(),
+            "helpline.phone",
+            format!(
+                "{phone:?} is not a phone number: write it as people dial it, with digits, spaces, + - ( ) only, like \"03-8000 8000\""
+            ),
+        );
+    }
+    let hours = file.helpline.hours.as_ref().map(|h| (h.span(), h.get_ref().trim().to_owned()));
+    if let Some((span, text)) = &hours
+        && (text.is_empty() || text.chars().count() > HELPLINE_MAX || text.contains(['\n', '\r']))
+    {
+        report(
+            span.clone(),
+            "helpline.hours",
+            format!("must be one short line of up to {HELPLINE_MAX} characters, like \"08:00-20:00\", or left out"),
+        );
+    }
     if problems.found.len() > before {
         return None;
     }
@@ -136,6 +169,7 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
         minimum_age: minimum_age?,
         age_reference_date: age_reference_date?,
         windows,
+        helpline: Helpline { phone, hours: hours.map(|(_, text)| text) },
     })
 }
 

@@ -31,6 +31,8 @@ pub(crate) const COLUMNS: &[&str] =
 pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre)> {
     let mut centres = Vec::new();
     let mut first_line_of: HashMap<CentreId, u64> = HashMap::new();
+    // Names as people read them (case and spacing aside), per district.
+    let mut named: HashMap<(String, String, String), (u64, String)> = HashMap::new();
     for (line_no, row) in read_rows::<CentreRow>(text, COLUMNS, problems) {
         let line = Some(line_no);
         let mut field_error = |field: &str, message: String| problems.at(line, Some(field), message);
@@ -71,6 +73,22 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre
             field_error("id", format!("{id} is used twice: first on line {first}"));
             continue;
         }
+        if let Some(state) = state
+            && !row.name.is_empty()
+        {
+            let key = (state.name().to_owned(), spoken(&row.district), spoken(&row.name));
+            if let Some((first, other)) = named.get(&key) {
+                field_error(
+                    "name",
+                    format!(
+                        "{:?} is already the name of {other} on line {first}, in the same district: people could not tell the two apart in their SMS; add the street or area to one of them",
+                        row.name
+                    ),
+                );
+                continue;
+            }
+            named.insert(key, (line_no, row.id.clone()));
+        }
         if let (Some(id), Some(state), Some(daily_capacity), Some(closed_weekdays)) = (id, state, capacity, closed) {
             first_line_of.insert(id.clone(), line_no);
             centres.push((
@@ -91,4 +109,9 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre
         problems.whole_file("lists no centres");
     }
     centres
+}
+
+/// A name as people read it: case and runs of spaces do not tell centres apart.
+fn spoken(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }

@@ -16,6 +16,9 @@ age_reference_date = "2028-01-10"
 day_opens = "09:00"
 day_closes = "17:00"
 window_minutes = 60
+
+[helpline]
+phone = "03-8000 8000"
 "#;
 
 pub(crate) const CENTRES: &str = "\
@@ -137,6 +140,32 @@ sgr 8,Selangor,Petaling,Dewan H,Jalan H,10,
 }
 
 #[test]
+fn two_centres_of_one_name_in_one_district_are_refused_with_both_lines() {
+    let centres = format!(
+        "{CENTRES}\
+         SGR-0002,Selangor,Petaling,DEWAN  a,\"9, Jalan Z\",100,\n\
+         SGR-0003,Selangor,Klang,Dewan A,\"8, Jalan Y\",100,\n"
+    );
+    assert_eq!(
+        problems(CAMPAIGN, &centres, CLOSURES),
+        vec![
+            "data/centres.csv:5: name: \"DEWAN  a\" is already the name of SGR-0001 on line 2, in the same district: \
+             people could not tell the two apart in their SMS; add the street or area to one of them"
+        ],
+        "another district may have a centre of the same name"
+    );
+}
+
+#[test]
+fn the_sample_data_has_no_two_centres_of_one_name_in_a_district() {
+    let catalogue = Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("sample data");
+    let mut seen = std::collections::HashSet::new();
+    for c in catalogue.centres() {
+        assert!(seen.insert((c.state, c.district.clone(), c.name.to_lowercase())), "twice: {} {}", c.id, c.name);
+    }
+}
+
+#[test]
 fn a_short_row_is_reported_with_its_line() {
     let centres = "id,state,district,name,address,daily_capacity,closed_weekdays\nSGR-0001,Selangor,Petaling\n";
     let found = problems(CAMPAIGN, centres, "centre_id,date,reason\n");
@@ -205,9 +234,28 @@ fn registration_must_close_before_the_campaign_and_after_it_opens() {
 
 #[test]
 fn unknown_campaign_keys_are_typos() {
-    let typo = format!("{CAMPAIGN}minimum_agee = 21\n");
+    let typo = CAMPAIGN.replace("minimum_age = 18\n", "minimum_age = 18\nminimum_agee = 21\n");
     let found = problems(&typo, CENTRES, CLOSURES);
-    assert!(found.iter().any(|p| p.starts_with("data/campaign.toml:12") && p.contains("minimum_agee")), "{found:#?}");
+    assert!(found.iter().any(|p| p.starts_with("data/campaign.toml:8") && p.contains("minimum_agee")), "{found:#?}");
+}
+
+#[test]
+fn the_helpline_is_read_with_optional_hours_and_checked() {
+    let c = small();
+    assert_eq!((c.campaign().helpline().phone(), c.campaign().helpline().hours()), ("03-8000 8000", None));
+    let with_hours = format!("{CAMPAIGN}hours = \"08:00-20:00\"\n");
+    let c = Catalogue::from_texts(Path::new("data"), &with_hours, CENTRES, CLOSURES).expect("valid");
+    assert_eq!(c.campaign().helpline().to_string(), "03-8000 8000 (08:00-20:00)");
+
+    let bad = CAMPAIGN.replace("\"03-8000 8000\"", "\"call us\"");
+    let found = problems(&bad, CENTRES, CLOSURES);
+    assert!(
+        found.iter().any(|p| p.starts_with("data/campaign.toml:14: helpline.phone: \"call us\" is not")),
+        "{found:#?}"
+    );
+    let missing = &CAMPAIGN[..CAMPAIGN.find("[helpline]").expect("a helpline")];
+    let found = problems(missing, CENTRES, CLOSURES);
+    assert!(found.iter().any(|p| p.contains("helpline")), "{found:#?}");
 }
 
 #[test]

@@ -50,6 +50,7 @@ async fn a_form_application_gets_a_page_with_the_reference_in_its_language(backe
     assert!(page.contains("Permohonan diterima"), "{page}");
     assert!(page.contains("012-345 6789"), "the SMS number is shown as people write it");
     assert!(page.contains("href=\"/ms/\""), "a link back to the Malay form");
+    assert!(page.contains("talian bantuan vaksinasi: 03-8000 8000 (08:00-20:00)"), "the helpline, in Malay");
     assert!(stored[0].accept_other_dates, "the ticked box arrives");
     app.stop().await;
 }
@@ -84,6 +85,7 @@ async fn a_different_application_for_the_same_identity_gets_409_revealing_nothin
     let body: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(body["error"]["code"], "identity_taken");
     assert!(body["error"]["message"].as_str().expect("message").contains("talian bantuan"), "in Malay: {text}");
+    assert!(body["error"]["message"].as_str().expect("message").contains("03-8000 8000"), "the helpline: {text}");
     let stored = app.store().all_applications().await.expect("read");
     assert_eq!((stored.len(), stored[0].centre_id.as_str()), (1, "SGR-0001"), "the stored one is untouched");
     app.stop().await;

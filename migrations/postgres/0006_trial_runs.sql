@@ -1,0 +1,4 @@
+-- A run made with --force while registration was still open is a trial: it
+-- is reported and exported as such, and the first real run after closing
+-- replaces it without --replace. Runs stored before this column are real.
+ALTER TABLE allocation_runs ADD COLUMN trial BOOLEAN NOT NULL DEFAULT false;
