@@ -23,21 +23,19 @@
   function weekday(d) { return (new Date(Date.UTC(d.y, d.m - 1, d.d)).getUTCDay() + 6) % 7 + 1; }
   function dayNumber(d) { return Date.UTC(d.y, d.m - 1, d.d) / 86400000; }
 
-  /* The birth date a MyKad's first six digits encode, or a problem. */
-  function mykadBirth(digits, rules) {
+  /* The month and day a MyKad's first six digits encode, or null when no year has them. */
+  function mykadDigits(digits) {
     var yy = +digits.slice(0, 2), mm = +digits.slice(2, 4), dd = +digits.slice(4, 6);
-    if (mm < 1 || mm > 12) return { problem: "mykad_birth_date" };
-    var on = isoDate(rules.age_reference_date), century = Math.floor(on.y / 100) * 100, candidates = [];
-    [century, century - 100, century - 200].forEach(function (c) {
-      var d = { y: c + yy, m: mm, d: dd };
-      if (dd >= 1 && dd <= daysIn(d.y, mm) && cmp(d, on) <= 0) candidates.push(d);
-    });
-    if (!candidates.length) return { problem: "mykad_birth_date" };
-    for (var i = 0; i < candidates.length; i++) {
-      var age = ageOn(candidates[i], on);
-      if (age >= rules.minimum_age && age <= rules.maximum_age) return { date: candidates[i] };
-    }
-    return { problem: ageOn(candidates[0], on) < rules.minimum_age ? "too_young" : "too_old" };
+    if (mm < 1 || mm > 12 || dd < 1 || dd > daysIn(2000, mm)) return null;
+    return { yy: yy, m: mm, d: dd };
+  }
+
+  /* Without a full date: the most recent century not after the reference date. */
+  function mykadBirthWithoutCentury(encoded, on) {
+    var y = on.y - (((on.y - encoded.yy) % 100) + 100) % 100;
+    if (y === on.y && (encoded.m > on.m || (encoded.m === on.m && encoded.d > on.d))) y -= 100;
+    if (encoded.d > daysIn(y, encoded.m)) return null;
+    return { y: y, m: encoded.m, d: encoded.d };
   }
 
   function checkAge(birth, rules) {
@@ -118,10 +116,24 @@
       if (!digits) add("id_number", "id_number_missing");
       else if (!/^[0-9]{12}$/.test(digits)) add("id_number", "mykad_shape");
       else {
-        var born = mykadBirth(digits, rules);
-        if (born.problem) add("id_number", born.problem, born.problem === "too_young" ? ageArgs : {});
-        else if (stated && cmp(stated, born.date) !== 0) add("birth_date", "birth_date_mismatch", { date: born.date });
+        var encoded = mykadDigits(digits);
+        if (!encoded) add("id_number", "mykad_birth_date");
+        else if (stated) {
+          if (stated.y % 100 !== encoded.yy || stated.m !== encoded.m || stated.d !== encoded.d) {
+            add("birth_date", "birth_date_mismatch", { yymmdd: digits.slice(0, 6) });
+          } else {
+            var late = checkAge(stated, rules);
+            if (late) add("birth_date", late, late === "too_young" ? ageArgs : {});
+          }
+        } else if (!birthText) {
+          var guess = mykadBirthWithoutCentury(encoded, isoDate(rules.age_reference_date));
+          var young = guess ? checkAge(guess, rules) : "mykad_birth_date";
+          if (young) add("id_number", young, young === "too_young" ? ageArgs : {});
+        }
       }
+      /* The server reads a missing date from the card for API clients; the form
+         asks everyone, as the card alone cannot say which century. */
+      if (!birthText) add("birth_date", "birth_date_missing");
     } else if (idType === "passport") {
       var passport = number.replace(/[ -]/g, "").replace(/[a-z]/g, function (c) { return c.toUpperCase(); });
       if (!passport) add("id_number", "id_number_missing");

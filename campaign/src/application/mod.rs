@@ -31,7 +31,8 @@ pub struct RawApplication {
     pub id_number: String,
     /// Full name as on the document.
     pub full_name: String,
-    /// `YYYY-MM-DD`; optional for MyKad (which encodes it), required for passports.
+    /// `YYYY-MM-DD`. The form asks everyone; a JSON client may leave it out
+    /// for a MyKad, whose `YYMMDD` then gives it in the most recent century.
     pub birth_date: String,
     /// Malaysian mobile number.
     pub phone: String,
@@ -54,7 +55,7 @@ pub struct RawApplication {
 pub struct Application {
     /// The identity document (unique across applications).
     pub identity: Identity,
-    /// Date of birth (from the MyKad, or as given for a passport).
+    /// Date of birth: as given, or for a MyKad without one, read from its `YYMMDD`.
     pub birth_date: Date,
     /// Full name.
     pub full_name: FullName,
@@ -86,18 +87,27 @@ impl Application {
         let (identity, birth_date) = match id_type {
             Some(IdType::MyKad) => {
                 let number = keep(&mut errors, Field::IdNumber, MyKadNumber::parse(&raw.id_number));
-                let born =
-                    number.as_ref().and_then(|n| keep(&mut errors, Field::IdNumber, n.birth_date(minimum_age, on)));
-                if let (Some(born), Some(stated)) = (born, stated_birth)
-                    && born != stated
-                {
-                    keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMismatch { from_mykad: born }));
-                }
+                let born = match (&number, stated_birth) {
+                    (Some(number), Some(stated)) => match number.check_birth_date(stated) {
+                        Ok(()) => keep(&mut errors, Field::BirthDate, check_age(stated, minimum_age, on)),
+                        Err(Problem::MyKadBirthDate) => {
+                            keep(&mut errors, Field::IdNumber, Err(Problem::MyKadBirthDate))
+                        }
+                        Err(mismatch) => keep(&mut errors, Field::BirthDate, Err(mismatch)),
+                    },
+                    // Only clients that skip the form's birth-date field get here.
+                    (Some(number), None) if raw.birth_date.trim().is_empty() => keep(
+                        &mut errors,
+                        Field::IdNumber,
+                        number.birth_date_without_century(on).and_then(|d| check_age(d, minimum_age, on)),
+                    ),
+                    _ => None,
+                };
                 (number.map(Identity::MyKad), born)
             }
             Some(IdType::Passport) => {
                 let number = keep(&mut errors, Field::IdNumber, PassportNumber::parse(&raw.id_number));
-                if stated_birth.is_none() && raw.birth_date.trim().is_empty() {
+                if raw.birth_date.trim().is_empty() {
                     keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMissing));
                 }
                 let born =

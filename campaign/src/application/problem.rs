@@ -68,14 +68,14 @@ pub enum Problem {
     MyKadBirthDate,
     /// A passport number that is not 5-20 letters and digits.
     PassportShape,
-    /// Passport holders must give a birth date.
+    /// No birth date: the form asks everyone, and passport holders have no other way to give it.
     BirthDateMissing,
     /// A birth date not written `YYYY-MM-DD` or not a real date.
     BirthDateShape,
-    /// The birth date differs from the one in the MyKad number.
+    /// The birth date is not the one the MyKad number's first six digits encode.
     BirthDateMismatch {
-        /// The birth date the MyKad number encodes.
-        from_mykad: Date,
+        /// The MyKad number's first six digits.
+        yymmdd: String,
     },
     /// Younger than the campaign's minimum age on its reference date.
     TooYoung {
@@ -181,7 +181,7 @@ impl Problem {
         let key = format!("error.{}", self.key());
         let date = |d: &Date| m.date(*d);
         match self {
-            Problem::BirthDateMismatch { from_mykad } => m.render(&key, &[("date", &date(from_mykad))]),
+            Problem::BirthDateMismatch { yymmdd } => m.render(&key, &[("yymmdd", yymmdd)]),
             Problem::TooYoung { minimum_age, on } => {
                 m.render(&key, &[("minimum_age", &minimum_age.to_string()), ("date", &date(on))])
             }

@@ -97,9 +97,25 @@ fn a_mykad_birth_date_must_agree_when_given() {
     assert_eq!(
         err.get(Field::BirthDate).map(|p| p.message(Lang::En)).as_deref(),
         Some(
-            "Your MyKad number shows a date of birth of Tue 15 Mar 1960. Correct the date of birth or the MyKad number."
+            "Your MyKad number starts with 600315, which is not this date of birth (YYMMDD). Correct the date of birth or the MyKad number."
         )
     );
+    raw.id_number = "601315-08-1234".into();
+    assert_eq!(errors_of(&raw), [("id_number".to_owned(), "mykad_birth_date")]);
+}
+
+#[test]
+fn a_childs_mykad_is_never_read_as_a_centenarians() {
+    let mut raw = valid();
+    raw.id_number = "120314-10-5127".into();
+    // Without a full date: the most recent century, 2012, and a child is refused.
+    assert_eq!(errors_of(&raw), [("id_number".to_owned(), "too_young")]);
+    raw.birth_date = "2012-03-14".into();
+    assert_eq!(errors_of(&raw), [("birth_date".to_owned(), "too_young")]);
+    // A real centenarian with the same digits says so with the full date.
+    raw.birth_date = "1912-03-14".into();
+    let app = Application::parse(&raw, &small()).expect("a centenarian");
+    assert_eq!(app.birth_date, date!(1912 - 03 - 14));
 }
 
 #[test]
@@ -160,7 +176,7 @@ fn every_problem_has_a_message_in_every_language() {
         Problem::PassportShape,
         Problem::BirthDateMissing,
         Problem::BirthDateShape,
-        Problem::BirthDateMismatch { from_mykad: d },
+        Problem::BirthDateMismatch { yymmdd: "600315".to_owned() },
         Problem::TooYoung { minimum_age: 18, on: d },
         Problem::TooOld,
         Problem::NameMissing,
@@ -205,7 +221,35 @@ fn mykad_spelling() -> impl Strategy<Value = (String, String)> {
     })
 }
 
+/// Any birth date from 120 years before the reference date up to it.
+fn birth_date_in_living_memory() -> impl Strategy<Value = Date> {
+    let on = small().campaign().age_reference_date();
+    (0i64..=120 * 366)
+        .prop_map(move |days| on - time::Duration::days(days))
+        .prop_filter("120 years", move |d| crate::dates::age_on(*d, on) <= crate::calendar::MAXIMUM_AGE)
+}
+
 proptest! {
+    #[test]
+    fn mykad_and_full_date_parse_to_that_date(born in birth_date_in_living_memory()) {
+        let (minimum_age, on) = (small().campaign().minimum_age(), small().campaign().age_reference_date());
+        let mut raw = valid();
+        raw.id_number = format!("{:02}{:02}{:02}-10-5127", born.year() % 100, u8::from(born.month()), born.day());
+        raw.birth_date = crate::dates::format_date(born);
+        match Application::parse(&raw, &small()) {
+            Ok(app) => prop_assert_eq!(app.birth_date, born),
+            Err(e) => {
+                prop_assert!(crate::dates::age_on(born, on) < i32::from(minimum_age), "{}", e);
+                prop_assert_eq!(e.get(Field::BirthDate), Some(&Problem::TooYoung { minimum_age, on }));
+            }
+        }
+        // Without the full date, nobody is made 100 or older.
+        raw.birth_date.clear();
+        if let Ok(app) = Application::parse(&raw, &small()) {
+            prop_assert!(crate::dates::age_on(app.birth_date, on) < 100, "read as {}", app.birth_date);
+        }
+    }
+
     #[test]
     fn mykad_spellings_normalise_to_twelve_digits((spelled, digits) in mykad_spelling()) {
         let mut raw = valid();

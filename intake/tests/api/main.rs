@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod helpers;
+mod identity;
 mod operations;
 mod outage;
 mod overload;
