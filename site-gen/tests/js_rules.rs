@@ -88,9 +88,11 @@ fn cases() -> Vec<RawApplication> {
         "2012-03-14",
         "1912-03-14",
         "1912-03-15",
+        "1975-08-08",
+        "750808105432",
     ];
     let mut all = vec![valid(), RawApplication::default()];
-    let fields: [fn(&mut RawApplication, &str); 11] = [
+    let fields: [fn(&mut RawApplication, &str); 12] = [
         |r, v| r.id_type = v.into(),
         |r, v| r.id_number = v.into(),
         |r, v| r.birth_date = v.into(),
@@ -104,6 +106,10 @@ fn cases() -> Vec<RawApplication> {
         |r, v| {
             r.id_type = "passport".into();
             r.birth_date = v.into();
+        },
+        |r, v| {
+            r.id_type = "passport".into();
+            r.id_number = v.into();
         },
     ];
     for set in fields {

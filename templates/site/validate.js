@@ -138,6 +138,12 @@
       var passport = number.replace(/[ -]/g, "").replace(/[a-z]/g, function (c) { return c.toUpperCase(); });
       if (!passport) add("id_number", "id_number_missing");
       else if (!/^[A-Za-z0-9]{5,20}$/.test(passport)) add("id_number", "passport_shape");
+      else if (stated && /^[0-9]{12}$/.test(passport)) {
+        var asMykad = mykadDigits(passport);
+        if (asMykad && stated.y % 100 === asMykad.yy && stated.m === asMykad.m && stated.d === asMykad.d) {
+          add("id_number", "passport_is_mykad");
+        }
+      }
       if (!birthText) add("birth_date", "birth_date_missing");
       else if (stated) {
         var problem = checkAge(stated, rules);

@@ -117,6 +117,16 @@ impl PassportNumber {
         Ok(PassportNumber(cleaned))
     }
 
+    /// Refuses a number that is exactly the holder's MyKad (12 digits
+    /// starting with `born` as `YYMMDD`): the same person must not hold two
+    /// applications by choosing the other document type.
+    pub fn check_not_mykad(&self, born: Date) -> Result<(), Problem> {
+        match MyKadNumber::parse(&self.0) {
+            Ok(mykad) if mykad.check_birth_date(born).is_ok() => Err(Problem::PassportIsMyKad),
+            _ => Ok(()),
+        }
+    }
+
     /// The number as stored.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -217,6 +227,17 @@ mod tests {
         }
         // 29 Feb '01 exists in no century.
         assert_eq!(guessed("010229145678"), Err(Problem::MyKadBirthDate));
+    }
+
+    #[test]
+    fn a_passport_number_that_is_the_holders_mykad_is_refused() {
+        let check = |number: &str, born: Date| PassportNumber::parse(number).and_then(|p| p.check_not_mykad(born));
+        assert_eq!(check("750808105432", date!(1975 - 08 - 08)), Err(Problem::PassportIsMyKad));
+        assert_eq!(check("750808-10-5432", date!(1975 - 08 - 08)), Err(Problem::PassportIsMyKad));
+        // Twelve digits that are not this person's MyKad: a passport of some country.
+        assert_eq!(check("750808105432", date!(1975 - 08 - 09)), Ok(()));
+        assert_eq!(check("A50808105432", date!(1975 - 08 - 08)), Ok(()));
+        assert_eq!(check("K1234567", date!(1975 - 08 - 08)), Ok(()));
     }
 
     #[test]

@@ -107,6 +107,9 @@ impl Application {
             }
             Some(IdType::Passport) => {
                 let number = keep(&mut errors, Field::IdNumber, PassportNumber::parse(&raw.id_number));
+                if let (Some(number), Some(stated)) = (&number, stated_birth) {
+                    keep(&mut errors, Field::IdNumber, number.check_not_mykad(stated));
+                }
                 if raw.birth_date.trim().is_empty() {
                     keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMissing));
                 }

@@ -68,6 +68,8 @@ pub enum Problem {
     MyKadBirthDate,
     /// A passport number that is not 5-20 letters and digits.
     PassportShape,
+    /// A "passport" number that is the holder's own MyKad number.
+    PassportIsMyKad,
     /// No birth date: the form asks everyone, and passport holders have no other way to give it.
     BirthDateMissing,
     /// A birth date not written `YYYY-MM-DD` or not a real date.
@@ -152,6 +154,7 @@ impl Problem {
             Problem::MyKadShape => "mykad_shape",
             Problem::MyKadBirthDate => "mykad_birth_date",
             Problem::PassportShape => "passport_shape",
+            Problem::PassportIsMyKad => "passport_is_mykad",
             Problem::BirthDateMissing => "birth_date_missing",
             Problem::BirthDateShape => "birth_date_shape",
             Problem::BirthDateMismatch { .. } => "birth_date_mismatch",

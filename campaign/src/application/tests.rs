@@ -134,6 +134,20 @@ fn passport_holders_give_their_birth_date() {
 }
 
 #[test]
+fn a_mykad_typed_as_a_passport_is_refused() {
+    let mut raw = valid();
+    raw.id_type = "passport".into();
+    raw.id_number = "600315081234".into();
+    raw.birth_date = "1960-03-15".into();
+    assert_eq!(errors_of(&raw), [("id_number".to_owned(), "passport_is_mykad")]);
+    let err = Application::parse(&raw, &small()).expect_err("a MyKad");
+    assert_eq!(
+        err.get(Field::IdNumber).map(|p| p.message(Lang::En)).as_deref(),
+        Some("This is a MyKad number: choose MyKad as your identity document.")
+    );
+}
+
+#[test]
 fn choices_must_be_open_days_of_their_week() {
     let mut raw = valid();
     raw.weeks[0] = "2028-01-15".into(); // a Saturday: SGR-0001 rests
@@ -174,6 +188,7 @@ fn every_problem_has_a_message_in_every_language() {
         Problem::MyKadShape,
         Problem::MyKadBirthDate,
         Problem::PassportShape,
+        Problem::PassportIsMyKad,
         Problem::BirthDateMissing,
         Problem::BirthDateShape,
         Problem::BirthDateMismatch { yymmdd: "600315".to_owned() },

@@ -9,6 +9,7 @@ use crate::on_both_backends;
 on_both_backends!(
     a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian,
     a_centenarian_who_gives_their_birth_date_is_accepted,
+    a_mykad_typed_as_a_passport_is_refused_and_never_stored_twice,
 );
 
 async fn a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian(backend: Backend) {
@@ -33,5 +34,27 @@ async fn a_centenarian_who_gives_their_birth_date_is_accepted(backend: Backend) 
     assert_eq!(app.post_json(&elder).await.status(), 201);
     let stored = app.store().all_applications().await.expect("read");
     assert_eq!(stored[0].birth_date.to_string(), "1912-03-14");
+    app.stop().await;
+}
+
+async fn a_mykad_typed_as_a_passport_is_refused_and_never_stored_twice(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
+    assert_eq!(app.post_json(&application("750808-10-5432")).await.status(), 201);
+    for (lang, says) in [("en", "choose MyKad"), ("ms", "pilih MyKad")] {
+        let mut passport = application("750808105432");
+        passport["id_type"] = json!("passport");
+        passport["birth_date"] = json!("1975-08-08");
+        passport["lang"] = json!(lang);
+        let response = app.post_json(&passport).await;
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.expect("json");
+        let message = body["errors"]["id_number"].as_str().expect("an id_number error");
+        assert!(message.contains(says), "{lang}: {message}");
+        // A birth date that does not give the number away: the database still
+        // holds the number once, whatever the document type.
+        passport["birth_date"] = json!("1975-08-09");
+        assert_eq!(app.post_json(&passport).await.status(), 409, "{lang}");
+    }
+    assert_eq!(app.store().count_applications().await.expect("count"), 1);
     app.stop().await;
 }
