@@ -46,19 +46,30 @@
   }
 
   var CONTROL = /\p{Cc}/u, NUMERIC = /\p{N}/u, LETTER = /\p{Alphabetic}/u, SPACE = /\p{White_Space}+/u;
+  var INVISIBLE = /[\p{Cf}\p{Co}\p{Cs}\uFFFD]/u, JOINS = /[\p{Alphabetic}\p{M}]/u;
+
+  function invisible(c) {
+    var hex = c.codePointAt(0).toString(16).toUpperCase();
+    return { key: "name_invisible", args: { code: "U+" + "0000".slice(hex.length) + hex } };
+  }
 
   function checkName(text, rules) {
     var chars = Array.from(text), i;
     for (i = 0; i < chars.length; i++) {
-      if (CONTROL.test(chars[i]) && chars[i] !== "\t" && chars[i] !== "\n" && chars[i] !== "\r") {
-        return { key: "name_character", args: { character: chars[i] } };
-      }
+      if (CONTROL.test(chars[i]) && chars[i] !== "\t" && chars[i] !== "\n" && chars[i] !== "\r") return invisible(chars[i]);
     }
     var folded = text.split(SPACE).filter(function (p) { return p.length; }).join(" ");
     if (!folded) return { key: "name_missing" };
     chars = Array.from(folded);
     for (i = 0; i < chars.length; i++) {
       var c = chars[i], code = c.codePointAt(0), ok;
+      if (INVISIBLE.test(c)) {
+        /* Joiners that shape a script's letters (Tamil, Jawi) stay. */
+        var joins = (c === "\u200C" || c === "\u200D") && i > 0 && i + 1 < chars.length &&
+          JOINS.test(chars[i - 1]) && JOINS.test(chars[i + 1]);
+        if (!joins) return invisible(c);
+        continue;
+      }
       if (code < 128) ok = /[A-Za-z ]/.test(c) || rules.name_punctuation.indexOf(c) >= 0;
       else ok = !CONTROL.test(c) && !NUMERIC.test(c);
       if (!ok) return { key: "name_character", args: { character: c } };

@@ -21,19 +21,27 @@ impl FullName {
     /// Letters of any script (with their combining marks) are welcome;
     /// control characters, digits and ASCII symbols outside
     /// [`FullName::PUNCTUATION`] are not, since they only get into a name by
-    /// mistake (a phone number in the wrong box, a stray keystroke).
+    /// mistake (a phone number in the wrong box, a stray keystroke). Nor are
+    /// invisible ones: they make two names that print alike differ, or turn
+    /// the text around it backwards on a staff list.
     pub fn parse(text: &str) -> Result<FullName, Problem> {
         if let Some(found) = text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-            return Err(Problem::NameCharacter { found });
+            return Err(Problem::NameInvisible { found });
         }
         let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if folded.is_empty() {
             return Err(Problem::NameMissing);
         }
-        if let Some(found) = folded.chars().find(|c| !Self::allowed(*c)) {
-            return Err(Problem::NameCharacter { found });
+        let chars: Vec<char> = folded.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if Self::invisible(c) && !Self::joins_letters(&chars, i) {
+                return Err(Problem::NameInvisible { found: c });
+            }
+            if !Self::invisible(c) && !Self::allowed(c) {
+                return Err(Problem::NameCharacter { found: c });
+            }
         }
-        if folded.chars().count() > Self::MAX_CHARS {
+        if chars.len() > Self::MAX_CHARS {
             return Err(Problem::NameTooLong { max: Self::MAX_CHARS });
         }
         if !folded.chars().any(char::is_alphabetic) {
@@ -48,6 +56,29 @@ impl FullName {
         } else {
             !c.is_control() && !c.is_numeric()
         }
+    }
+
+    /// Format (bidirectional marks and overrides, zero-width spaces, the
+    /// byte-order mark), private-use and surrogate characters, and U+FFFD,
+    /// which stands where text was lost to a wrong encoding.
+    fn invisible(c: char) -> bool {
+        use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+        c == '\u{FFFD}'
+            || matches!(
+                c.general_category(),
+                GeneralCategory::Format | GeneralCategory::PrivateUse | GeneralCategory::Surrogate
+            )
+    }
+
+    /// Whether `chars[i]` is a zero-width joiner or non-joiner between two
+    /// letters (or a letter's marks), where scripts such as Tamil and Jawi
+    /// use it to choose a letter's shape.
+    fn joins_letters(chars: &[char], i: usize) -> bool {
+        use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+        let letter = |c: Option<&char>| {
+            c.is_some_and(|c| c.is_alphabetic() || c.general_category_group() == GeneralCategoryGroup::Mark)
+        };
+        matches!(chars[i], '\u{200C}' | '\u{200D}') && i > 0 && letter(chars.get(i - 1)) && letter(chars.get(i + 1))
     }
 
     /// The name as stored and printed.
@@ -160,6 +191,30 @@ mod tests {
     }
 
     #[test]
+    fn names_refuse_invisible_and_direction_changing_characters() {
+        for found in ['\u{202E}', '\u{200B}', '\u{200E}', '\u{FEFF}', '\u{FFFD}', '\u{2066}', '\u{AD}', '\u{E000}'] {
+            for name in
+                [format!("Ali{found}"), format!("{found}Ali"), format!("A{found}li"), format!("Ali {found} Abu")]
+            {
+                assert_eq!(FullName::parse(&name), Err(Problem::NameInvisible { found }), "{name:?}");
+            }
+        }
+        // A joiner is welcome between letters only.
+        for joiner in ['\u{200C}', '\u{200D}'] {
+            assert_eq!(FullName::parse(&format!("Ali{joiner}")), Err(Problem::NameInvisible { found: joiner }));
+            assert_eq!(FullName::parse(&format!("Ali {joiner}Abu")), Err(Problem::NameInvisible { found: joiner }));
+        }
+    }
+
+    #[test]
+    fn names_with_the_joiners_their_script_needs_pass() {
+        // Tamil க்‌ஷ (k, virama, ZWNJ, ssa) and a Jawi name with a ZWNJ inside a word.
+        for name in ["லக்\u{200C}ஷ்மி", "مُحمّد\u{200C}علي", "Ali\u{200D}Abu"] {
+            assert_eq!(FullName::parse(name).map(|n| n.0), Ok(name.to_owned()), "{name:?}");
+        }
+    }
+
+    #[test]
     fn names_are_trimmed_and_white_space_folded() {
         assert_eq!(FullName::parse("  Lim   Mei\u{a0}Ling \n").map(|n| n.0), Ok("Lim Mei Ling".to_owned()));
     }
@@ -167,7 +222,7 @@ mod tests {
     #[test]
     fn names_reject_what_does_not_belong() {
         assert_eq!(FullName::parse("   "), Err(Problem::NameMissing));
-        assert_eq!(FullName::parse("Ali\u{7}"), Err(Problem::NameCharacter { found: '\u{7}' }));
+        assert_eq!(FullName::parse("Ali\u{7}"), Err(Problem::NameInvisible { found: '\u{7}' }));
         assert_eq!(FullName::parse("Ali 0123456789"), Err(Problem::NameCharacter { found: '0' }));
         assert_eq!(FullName::parse("=HYPERLINK(\"x\")"), Err(Problem::NameCharacter { found: '=' }));
         assert_eq!(FullName::parse("<script>"), Err(Problem::NameCharacter { found: '<' }));

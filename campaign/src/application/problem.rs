@@ -100,6 +100,11 @@ pub enum Problem {
         /// The character, as the person typed it.
         found: char,
     },
+    /// An invisible or direction-changing character, usually pasted in with the name.
+    NameInvisible {
+        /// The character, shown by its code point since it cannot be seen.
+        found: char,
+    },
     /// Punctuation only: no letter in any script.
     NameNoLetter,
     /// No phone number.
@@ -163,6 +168,7 @@ impl Problem {
             Problem::NameMissing => "name_missing",
             Problem::NameTooLong { .. } => "name_too_long",
             Problem::NameCharacter { .. } => "name_character",
+            Problem::NameInvisible { .. } => "name_invisible",
             Problem::NameNoLetter => "name_no_letter",
             Problem::PhoneMissing => "phone_missing",
             Problem::PhoneShape => "phone_shape",
@@ -190,6 +196,7 @@ impl Problem {
             }
             Problem::NameTooLong { max } => m.render(&key, &[("max", &max.to_string())]),
             Problem::NameCharacter { found } => m.render(&key, &[("character", &found.to_string())]),
+            Problem::NameInvisible { found } => m.render(&key, &[("code", &format!("U+{:04X}", u32::from(*found)))]),
             Problem::WeekMissing { week } | Problem::WeekShape { week } => {
                 m.render(&key, &[("week", &week.to_string())])
             }

@@ -197,6 +197,7 @@ fn every_problem_has_a_message_in_every_language() {
         Problem::NameMissing,
         Problem::NameTooLong { max: 150 },
         Problem::NameCharacter { found: '=' },
+        Problem::NameInvisible { found: '\u{202E}' },
         Problem::NameNoLetter,
         Problem::PhoneMissing,
         Problem::PhoneShape,

@@ -10,6 +10,7 @@ on_both_backends!(
     a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian,
     a_centenarian_who_gives_their_birth_date_is_accepted,
     a_mykad_typed_as_a_passport_is_refused_and_never_stored_twice,
+    a_name_with_a_hidden_direction_change_is_refused_with_its_code,
 );
 
 async fn a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian(backend: Backend) {
@@ -56,5 +57,21 @@ async fn a_mykad_typed_as_a_passport_is_refused_and_never_stored_twice(backend: 
         assert_eq!(app.post_json(&passport).await.status(), 409, "{lang}");
     }
     assert_eq!(app.store().count_applications().await.expect("count"), 1);
+    app.stop().await;
+}
+
+async fn a_name_with_a_hidden_direction_change_is_refused_with_its_code(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
+    for (lang, says) in [("en", "invisible character (U+202E)"), ("ms", "tidak kelihatan (U+202E)")] {
+        let mut reversed = application("600101-14-1111");
+        reversed["full_name"] = json!("Siti \u{202e}nidraT");
+        reversed["lang"] = json!(lang);
+        let response = app.post_json(&reversed).await;
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.expect("json");
+        let message = body["errors"]["full_name"].as_str().expect("a full_name error");
+        assert!(message.contains(says), "{lang}: {message}");
+    }
+    assert_eq!(app.store().count_applications().await.expect("count"), 0);
     app.stop().await;
 }
