@@ -9,7 +9,7 @@ use campaign::{Catalogue, Lang, Messages};
 use store::{AllocationRow, ApplicationRow};
 
 use crate::gsm7;
-use crate::output::private_file;
+use crate::output::{neutralise, private_file};
 
 /// The outbox's columns, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -69,7 +69,8 @@ pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow) -> Str
         .unwrap_or_else(|| render(&allocation.centre_id))
 }
 
-/// Writes `out/confirmations.csv`: one row per applicant, in priority order.
+/// Writes `out/confirmations.csv`: one row per applicant, in priority order,
+/// with any cell that a spreadsheet would run written as text ([`neutralise`]).
 pub fn write_outbox(
     catalogue: &Catalogue,
     applications: &[ApplicationRow],
@@ -90,7 +91,7 @@ pub fn write_outbox(
         let (date, window) = allocation.appointment.as_ref().map_or((String::new(), String::new()), |a| {
             (campaign::dates::format_date(a.date), format!("{}-{}", a.window_start, a.window_end))
         });
-        writer.write_record([
+        let cells = [
             allocation.reference.as_str(),
             application.phone.as_str(),
             application.email.as_deref().unwrap_or(""),
@@ -103,7 +104,8 @@ pub fn write_outbox(
             &window,
             allocation.choice_met.as_str(),
             &sms(catalogue, lang, allocation),
-        ])?;
+        ];
+        writer.write_record(cells.map(neutralise).iter().map(|cell| cell.as_bytes()))?;
     }
     writer.flush()?;
     Ok(path)

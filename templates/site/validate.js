@@ -97,15 +97,17 @@
     return null;
   }
 
+  /* The dot-atom local part at a host name, as the server's Email::parse_optional. */
+  var ATOM = /^[A-Za-z0-9!#$%&'*+\/=?^_`{|}~-]+$/, LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
   function checkEmail(text, rules) {
     text = text.trim();
     if (!text) return null;
-    if (text.length > rules.email_max || /[\p{White_Space}<>,;]/u.test(text) || CONTROL.test(text)) return "email_shape";
     var at = text.indexOf("@");
-    if (at < 0) return "email_shape";
-    var local = text.slice(0, at), domain = text.slice(at + 1);
-    var ok = local.length >= 1 && local.length <= 64 && domain.indexOf("@") < 0 && domain.indexOf(".") >= 0 &&
-      domain.split(".").every(function (l) { return l.length && l.charAt(0) !== "-" && l.charAt(l.length - 1) !== "-"; });
+    if (text.length > rules.email_max || at < 0) return "email_shape";
+    var local = text.slice(0, at), labels = text.slice(at + 1).split(".");
+    var ok = local.length <= 64 && local.split(".").every(function (a) { return ATOM.test(a); }) &&
+      labels.length >= 2 && labels.every(function (l) { return LABEL.test(l); }) && !/^[0-9]+$/.test(labels[labels.length - 1]);
     return ok ? null : "email_shape";
   }
 

@@ -11,6 +11,7 @@ on_both_backends!(
     a_centenarian_who_gives_their_birth_date_is_accepted,
     a_mykad_typed_as_a_passport_is_refused_and_never_stored_twice,
     a_name_with_a_hidden_direction_change_is_refused_with_its_code,
+    an_email_that_is_a_formula_is_refused,
 );
 
 async fn a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian(backend: Backend) {
@@ -70,6 +71,22 @@ async fn a_name_with_a_hidden_direction_change_is_refused_with_its_code(backend:
         assert_eq!(response.status(), 422);
         let body: Value = response.json().await.expect("json");
         let message = body["errors"]["full_name"].as_str().expect("a full_name error");
+        assert!(message.contains(says), "{lang}: {message}");
+    }
+    assert_eq!(app.store().count_applications().await.expect("count"), 0);
+    app.stop().await;
+}
+
+async fn an_email_that_is_a_formula_is_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
+    for (lang, says) in [("en", "Enter an email address"), ("ms", "alamat e-mel")] {
+        let mut formula = application("600101-14-1111");
+        formula["email"] = json!("=HYPERLINK(\"http://x.example\")@example.my");
+        formula["lang"] = json!(lang);
+        let response = app.post_json(&formula).await;
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.expect("json");
+        let message = body["errors"]["email"].as_str().expect("an email error");
         assert!(message.contains(says), "{lang}: {message}");
     }
     assert_eq!(app.store().count_applications().await.expect("count"), 0);
