@@ -138,14 +138,11 @@
             var late = checkAge(stated, rules);
             if (late) add("birth_date", late, late === "too_young" ? ageArgs : {});
           }
-        } else if (!birthText) {
-          var guess = mykadBirthWithoutCentury(encoded, isoDate(rules.age_reference_date));
-          var young = guess ? checkAge(guess, rules) : "mykad_birth_date";
-          if (young) add("id_number", young, young === "too_young" ? ageArgs : {});
+        } else if (!birthText && !mykadBirthWithoutCentury(encoded, isoDate(rules.age_reference_date))) {
+          add("id_number", "mykad_birth_date");
         }
       }
-      /* The server reads a missing date from the card for API clients; the form
-         asks everyone, as the card alone cannot say which century. */
+      /* The form asks everyone: the card alone cannot say which century. */
       if (!birthText) add("birth_date", "birth_date_missing");
     } else if (idType === "passport") {
       var passport = number.replace(/[ -]/g, "").replace(/[a-z]/g, function (c) { return c.toUpperCase(); });

@@ -31,9 +31,14 @@ pub struct RawApplication {
     pub id_number: String,
     /// Full name as on the document.
     pub full_name: String,
-    /// `YYYY-MM-DD`. The form asks everyone; a JSON client may leave it out
-    /// for a MyKad, whose `YYMMDD` then gives it in the most recent century.
+    /// `YYYY-MM-DD`. Required for passports, and for MyKad when
+    /// [`RawApplication::birth_date_required`]; otherwise a MyKad's `YYMMDD`
+    /// gives it in the most recent century.
     pub birth_date: String,
+    /// Set for submissions from the form, which asks every applicant for the
+    /// date: the card alone cannot tell a centenarian from a child. API
+    /// clients may leave it out.
+    pub birth_date_required: bool,
     /// Malaysian mobile number.
     pub phone: String,
     /// Optional email address.
@@ -95,7 +100,11 @@ impl Application {
                         }
                         Err(mismatch) => keep(&mut errors, Field::BirthDate, Err(mismatch)),
                     },
-                    // Only clients that skip the form's birth-date field get here.
+                    (Some(number), None) if raw.birth_date.trim().is_empty() && raw.birth_date_required => {
+                        keep(&mut errors, Field::IdNumber, number.birth_date_without_century(on));
+                        keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMissing));
+                        None
+                    }
                     (Some(number), None) if raw.birth_date.trim().is_empty() => keep(
                         &mut errors,
                         Field::IdNumber,
@@ -173,6 +182,7 @@ impl Application {
             id_number: self.identity.number().to_owned(),
             full_name: self.full_name.as_str().to_owned(),
             birth_date: crate::dates::format_date(self.birth_date),
+            birth_date_required: false,
             phone: self.phone.e164().to_owned(),
             email: self.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
             lang: self.lang.code().to_owned(),

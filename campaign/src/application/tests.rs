@@ -10,6 +10,7 @@ fn valid() -> RawApplication {
         id_number: "600315-08-1234".into(),
         full_name: "Muthu a/l Rajan".into(),
         birth_date: String::new(),
+        birth_date_required: false,
         phone: "012-345 6789".into(),
         email: "muthu@example.my".into(),
         lang: "ms".into(),
@@ -52,6 +53,7 @@ fn every_field_error_is_reported_at_once() {
         id_number: "12345".into(),
         full_name: " ".into(),
         birth_date: "31/03/1960".into(),
+        birth_date_required: true,
         phone: "03-1234 5678".into(),
         email: "nope".into(),
         lang: "fr".into(),
@@ -112,6 +114,10 @@ fn a_childs_mykad_is_never_read_as_a_centenarians() {
     assert_eq!(errors_of(&raw), [("id_number".to_owned(), "too_young")]);
     raw.birth_date = "2012-03-14".into();
     assert_eq!(errors_of(&raw), [("birth_date".to_owned(), "too_young")]);
+    // The form asks for the date, and says so rather than guess.
+    raw.birth_date.clear();
+    raw.birth_date_required = true;
+    assert_eq!(errors_of(&raw), [("birth_date".to_owned(), "birth_date_missing")]);
     // A real centenarian with the same digits says so with the full date.
     raw.birth_date = "1912-03-14".into();
     let app = Application::parse(&raw, &small()).expect("a centenarian");
@@ -303,7 +309,7 @@ proptest! {
         consent in any::<bool>(),
     ) {
         let raw = RawApplication {
-            id_type, id_number, full_name: name, birth_date: birth, phone, email,
+            id_type, id_number, full_name: name, birth_date: birth, birth_date_required: consent, phone, email,
             lang: String::new(), centre, weeks, accept_other_dates: None, consent,
         };
         if let Err(errors) = Application::parse(&raw, &small()) {

@@ -3,11 +3,12 @@
 use serde_json::{Value, json};
 use store::testing::Backend;
 
-use crate::helpers::{OPEN, TestApp, application};
+use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
 use crate::on_both_backends;
 
 on_both_backends!(
     a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian,
+    the_form_without_javascript_asks_for_the_birth_date_with_a_mykad,
     a_centenarian_who_gives_their_birth_date_is_accepted,
     a_mykad_typed_as_a_passport_is_refused_and_never_stored_twice,
     a_name_with_a_hidden_direction_change_is_refused_with_its_code,
@@ -24,6 +25,20 @@ async fn a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian(back
         let body: Value = response.json().await.expect("json");
         let message = body["errors"]["id_number"].as_str().expect("an id_number error");
         assert!(message.contains(says), "{lang}: {message}");
+    }
+    assert_eq!(app.store().count_applications().await.expect("count"), 0);
+    app.stop().await;
+}
+
+async fn the_form_without_javascript_asks_for_the_birth_date_with_a_mykad(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
+    for (lang, says) in [("en", "Enter your date of birth"), ("ms", "Masukkan tarikh lahir anda")] {
+        let mut fields = form("120314-10-5127", lang);
+        fields.retain(|(k, _)| *k != "birth_date");
+        let response = app.post_form(&as_pairs(&fields)).await;
+        assert_eq!(response.status(), 422);
+        let page = response.text().await.expect("html");
+        assert!(page.contains(says), "{lang}: {page}");
     }
     assert_eq!(app.store().count_applications().await.expect("count"), 0);
     app.stop().await;
