@@ -99,7 +99,7 @@ async fn one_number_is_one_identity_whatever_the_document_type(backend: Backend)
     let c = catalogue();
     db.store.insert_batch(&[row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA")]).await.expect("insert");
     let as_passport = passport_row(&c, "600101011111", "1970-01-01", "BBBBB-BBBBB");
-    let outcomes = db.store.insert_batch(&[as_passport.clone()]).await.expect("insert");
+    let outcomes = db.store.insert_batch(std::slice::from_ref(&as_passport)).await.expect("insert");
     assert_eq!(outcomes, [InsertOutcome::IdentityTaken]);
     let retried = db.store.insert_batch(&[as_passport]).await.expect("insert");
     assert_eq!(retried, [InsertOutcome::IdentityTaken], "not a reference to retry with");
