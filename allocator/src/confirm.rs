@@ -9,7 +9,7 @@ use campaign::{Catalogue, Lang, Messages};
 use store::{AllocationRow, ApplicationRow};
 
 use crate::gsm7;
-use crate::output::{private_file, run_file_name};
+use crate::output::{neutralise, private_file, run_file_name};
 
 /// The outbox's columns, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -99,7 +99,8 @@ fn initials(full_name: &str) -> String {
 }
 
 /// Writes `out/confirmations.csv` (`TRIAL-confirmations.csv` for a trial
-/// run): one row per applicant, in priority order.
+/// run): one row per applicant, in priority order, with any cell that a
+/// spreadsheet would run written as text ([`neutralise`]).
 pub fn write_outbox(
     catalogue: &Catalogue,
     applications: &[ApplicationRow],
@@ -121,7 +122,7 @@ pub fn write_outbox(
         let (date, window) = allocation.appointment.as_ref().map_or((String::new(), String::new()), |a| {
             (campaign::dates::format_date(a.date), format!("{}-{}", a.window_start, a.window_end))
         });
-        writer.write_record([
+        let cells = [
             allocation.reference.as_str(),
             application.phone.as_str(),
             application.email.as_deref().unwrap_or(""),
@@ -134,7 +135,8 @@ pub fn write_outbox(
             &window,
             allocation.choice_met.as_str(),
             &sms(catalogue, lang, allocation, &application.full_name),
-        ])?;
+        ];
+        writer.write_record(cells.map(neutralise).iter().map(|cell| cell.as_bytes()))?;
     }
     writer.flush()?;
     Ok(path)

@@ -5,7 +5,7 @@
 //! Chinese and Tamil names show), CRLF line ends, a header row, RFC 4180
 //! quoting. A cell that a spreadsheet would run as a formula (starting with
 //! `=`, `+`, `-`, `@`, tab or carriage return) is written with a leading
-//! apostrophe, per OWASP's CSV-injection advice; the stored data is untouched.
+//! apostrophe ([`neutralise`]); the stored data is untouched.
 //! Identity numbers are written as printed on the card (`900101-14-5678`)
 //! and phones as dialled at home (`012-345 6789`), which spreadsheets keep as
 //! text with their leading zeros.
@@ -22,7 +22,7 @@ use store::{AllocationRow, ApplicationRow, RunRecord};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::output::{private_file, run_file_name};
+use crate::output::{neutralise, private_file, run_file_name};
 use crate::workbook::{DayRow, WaitRow, centre_workbook};
 
 /// Columns of a centre's day list.
@@ -70,14 +70,6 @@ pub struct ExportedFile {
     pub rows: usize,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
-}
-
-/// Makes a cell safe to open in a spreadsheet without running anything.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
 }
 
 /// Writes every file into `out`; returns them in writing order.

@@ -1,4 +1,6 @@
-//! Files that hold personal data are created readable by their owner only.
+//! What every file the allocator writes shares: files that hold personal
+//! data are created readable by their owner only, and no CSV cell runs as a
+//! formula when the file is opened in a spreadsheet.
 
 use std::fs::File;
 use std::path::Path;
@@ -39,14 +41,38 @@ pub fn run_file_name(trial: bool, relative: &str) -> String {
     }
 }
 
+/// Makes a cell safe to open in a spreadsheet without running anything: one
+/// that starts with `=`, `+`, `-`, `@`, tab or carriage return is written with
+/// a leading apostrophe, per OWASP's CSV-injection advice. A plain number such
+/// as an E.164 phone (`+60123456789`) runs nothing and stays as it is, so a
+/// gateway reading the file gets it unchanged.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let plain_number = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+    match cell.chars().next() {
+        Some('+' | '-') if plain_number(&cell[1..]) => cell.into(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::run_file_name;
+    use super::{neutralise, run_file_name};
 
     #[test]
     fn only_a_trial_run_marks_its_file_names() {
         assert_eq!(run_file_name(false, "sgr/SGR-0001.csv"), "sgr/SGR-0001.csv");
         assert_eq!(run_file_name(true, "sgr/SGR-0001.csv"), "sgr/TRIAL-SGR-0001.csv");
         assert_eq!(run_file_name(true, "manifest.json"), "TRIAL-manifest.json");
+    }
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        for formula in ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "+", "-", "+60-12"] {
+            assert_eq!(neutralise(formula), format!("'{formula}"), "{formula:?}");
+        }
+        for plain in ["+60123456789", "-5", "siti@example.my", "Ahmad bin Ali @ Abu", "", "012-345 6789"] {
+            assert_eq!(neutralise(plain), plain, "{plain:?}");
+        }
     }
 }

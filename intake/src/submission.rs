@@ -65,6 +65,8 @@ pub fn parse_form(body: &[u8], weeks: u8) -> RawApplication {
         }
     }
     raw.accept_other_dates = Some(accept_other_dates);
+    // The form asks every applicant for their date of birth.
+    raw.birth_date_required = true;
     raw
 }
 

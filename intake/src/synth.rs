@@ -109,6 +109,7 @@ impl<'a> Generator<'a> {
                 FAMILY[rng.random_range(0..FAMILY.len())]
             ),
             birth_date: campaign::dates::format_date(birth),
+            birth_date_required: true,
             phone: format!("01{}{:07}", rng.random_range(2..10), rng.random_range(0..10_000_000)),
             email: if rng.random_ratio(3, 10) { format!("pemohon{index}@example.my") } else { String::new() },
             lang: if rng.random_ratio(3, 5) { "ms" } else { "en" }.into(),

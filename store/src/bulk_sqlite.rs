@@ -221,7 +221,7 @@ impl SqliteWriter {
         {
             let mut insert = tx.prepare_cached(INSERT_ONE).map_err(bulk_error)?;
             let mut lookup = tx
-                .prepare_cached("SELECT reference, fingerprint FROM applications WHERE id_type = ?1 AND id_number = ?2")
+                .prepare_cached("SELECT reference, fingerprint FROM applications WHERE id_number = ?1")
                 .map_err(bulk_error)?;
             for r in rows {
                 let inserted = insert
@@ -248,7 +248,7 @@ impl SqliteWriter {
                 // Skipped: the identity is taken (by a retry or another
                 // application), or only the random reference was.
                 let stored: Option<(String, String)> = lookup
-                    .query_row(params![r.id_type, r.id_number], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .query_row(params![r.id_number], |row| Ok((row.get(0)?, row.get(1)?)))
                     .map(Some)
                     .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })
                     .map_err(bulk_error)?;

@@ -222,8 +222,9 @@ impl Store {
     }
 }
 
-/// The stored application for an identity: (reference, fingerprint).
-type Existing = std::collections::HashMap<(String, String), (String, String)>;
+/// The stored application for an identity number, whatever its document
+/// type (the database keeps the number unique across types): (reference, fingerprint).
+type Existing = std::collections::HashMap<String, (String, String)>;
 
 /// Decides each row's outcome from the references the insert returned and the
 /// stored applications found for the identities of the rows it skipped.
@@ -240,7 +241,7 @@ fn classify(
             if inserted.remove(&row.reference) {
                 return InsertOutcome::Inserted;
             }
-            match existing.get(&(row.id_type.clone(), row.id_number.clone())) {
+            match existing.get(&row.id_number) {
                 Some((reference, fingerprint)) if *fingerprint == row.fingerprint => {
                     InsertOutcome::AlreadyStored { reference: reference.clone() }
                 }

@@ -55,9 +55,7 @@ const INSERT_ALL: &str = insert_unnest!();
 const INSERT_FREE: &str = concat!(insert_unnest!(), " ON CONFLICT DO NOTHING RETURNING reference");
 
 const EXISTING: &str = "
-    SELECT a.id_type, a.id_number, a.reference, a.fingerprint
-    FROM UNNEST($1::text[], $2::text[]) AS j(id_type, id_number)
-    JOIN applications AS a USING (id_type, id_number)";
+    SELECT id_number, reference, fingerprint FROM applications WHERE id_number = ANY($1::text[])";
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
@@ -105,12 +103,11 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Resu
         // Rows are never changed once stored, so reading after the commit is exact.
         let skipped: Vec<&ApplicationRow> = rows.iter().filter(|r| !inserted.contains(&r.reference)).collect();
         let found = sqlx::query(EXISTING)
-            .bind(skipped.iter().map(|r| r.id_type.clone()).collect::<Vec<_>>())
             .bind(skipped.iter().map(|r| r.id_number.clone()).collect::<Vec<_>>())
             .fetch_all(pool)
             .await?;
         for row in found {
-            existing.insert((row.try_get(0)?, row.try_get(1)?), (row.try_get(2)?, row.try_get(3)?));
+            existing.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
         }
     }
     Ok(classify(rows, inserted, &existing))

@@ -67,6 +67,7 @@ impl ApplicationRow {
             id_number: self.id_number.clone(),
             full_name: self.full_name.clone(),
             birth_date: campaign::dates::format_date(self.birth_date),
+            birth_date_required: false,
             phone: self.phone.clone(),
             email: self.email.clone().unwrap_or_default(),
             lang: self.lang.clone(),

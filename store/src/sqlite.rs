@@ -46,9 +46,9 @@ const INSERT_HEAD: &str = "INSERT INTO applications (reference, id_type, id_numb
 const MAX_ROWS_PER_STATEMENT: usize = 2500;
 
 const EXISTING: &str = "
-    SELECT a.id_type, a.id_number, a.reference, a.fingerprint
+    SELECT a.id_number, a.reference, a.fingerprint
     FROM json_each(?1) AS j
-    JOIN applications AS a ON a.id_type = j.value->>0 AND a.id_number = j.value->>1";
+    JOIN applications AS a ON a.id_number = j.value";
 
 pub(crate) async fn insert_batch(pool: &SqlitePool, rows: &[ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
     let mut inserted: HashSet<String> = HashSet::with_capacity(rows.len());
@@ -81,13 +81,10 @@ pub(crate) async fn insert_batch(pool: &SqlitePool, rows: &[ApplicationRow]) -> 
         }
         // Some rows were skipped: read what is stored for their identities.
         // Rows never change once stored, so reading after the commit is exact.
-        let identities: Vec<Value> = chunk
-            .iter()
-            .filter(|r| !inserted.contains(&r.reference))
-            .map(|r| json!([r.id_type, r.id_number]))
-            .collect();
+        let identities: Vec<Value> =
+            chunk.iter().filter(|r| !inserted.contains(&r.reference)).map(|r| json!(r.id_number)).collect();
         for row in sqlx::query(EXISTING).bind(Value::Array(identities).to_string()).fetch_all(pool).await? {
-            existing.insert((row.try_get(0)?, row.try_get(1)?), (row.try_get(2)?, row.try_get(3)?));
+            existing.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
         }
     }
     Ok(classify(rows, inserted, &existing))

@@ -27,6 +27,17 @@ fn row(catalogue: &Catalogue, mykad: &str, name: &str, reference: &str) -> Appli
     ApplicationRow::new(&app, reference.into(), datetime!(2027-01-02 03:04:05.678 UTC))
 }
 
+/// A passport application; the number may be all digits, as some countries' are.
+fn passport_row(catalogue: &Catalogue, number: &str, birth_date: &str, reference: &str) -> ApplicationRow {
+    let mykad = row(catalogue, "600101-01-1111", "Siti", reference);
+    let mut raw = mykad.to_raw();
+    raw.id_type = "passport".into();
+    raw.id_number = number.into();
+    raw.birth_date = birth_date.into();
+    let app = Application::parse(&raw, catalogue).expect("valid application");
+    ApplicationRow::new(&app, reference.into(), mykad.submitted_at)
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
@@ -38,6 +49,7 @@ on_both_backends!(
     a_batch_is_stored_and_reads_back,
     a_retry_finds_the_stored_reference,
     a_different_application_for_the_same_identity_is_refused,
+    one_number_is_one_identity_whatever_the_document_type,
     duplicates_inside_one_batch_are_resolved_in_order,
     a_reference_collision_stores_nothing_and_asks_for_another,
 );
@@ -80,6 +92,18 @@ async fn a_different_application_for_the_same_identity_is_refused(backend: Backe
     let stored = db.store.all_applications().await.expect("read");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].full_name, "Siti", "the stored application is untouched");
+}
+
+async fn one_number_is_one_identity_whatever_the_document_type(backend: Backend) {
+    let Some(db) = fresh(backend).await else { return };
+    let c = catalogue();
+    db.store.insert_batch(&[row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA")]).await.expect("insert");
+    let as_passport = passport_row(&c, "600101011111", "1970-01-01", "BBBBB-BBBBB");
+    let outcomes = db.store.insert_batch(std::slice::from_ref(&as_passport)).await.expect("insert");
+    assert_eq!(outcomes, [InsertOutcome::IdentityTaken]);
+    let retried = db.store.insert_batch(&[as_passport]).await.expect("insert");
+    assert_eq!(retried, [InsertOutcome::IdentityTaken], "not a reference to retry with");
+    assert_eq!(db.store.count_applications().await.expect("count"), 1);
 }
 
 async fn duplicates_inside_one_batch_are_resolved_in_order(backend: Backend) {
@@ -152,6 +176,7 @@ async fn the_sqlite_writer_decides_every_case_like_the_store() {
         row(&c, "800101-01-3333", "Abu", "AAAAA-AAAAA"),
         row(&c, "600101011111", "Siti", "EEEEE-EEEEE"),
         row(&c, "900101-01-4444", "Ah Kow", "FFFFF-FFFFF"),
+        passport_row(&c, "700101012222", "1960-01-01", "GGGGG-GGGGG"),
     ];
     assert_eq!(
         writer.insert_batch(&second).expect("insert"),
@@ -159,6 +184,7 @@ async fn the_sqlite_writer_decides_every_case_like_the_store() {
             InsertOutcome::ReferenceTaken,
             InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
             InsertOutcome::Inserted,
+            InsertOutcome::IdentityTaken,
         ]
     );
     let stored = db.store.all_applications().await.expect("read through the pool");

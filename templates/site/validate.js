@@ -23,21 +23,19 @@
   function weekday(d) { return (new Date(Date.UTC(d.y, d.m - 1, d.d)).getUTCDay() + 6) % 7 + 1; }
   function dayNumber(d) { return Date.UTC(d.y, d.m - 1, d.d) / 86400000; }
 
-  /* The birth date a MyKad's first six digits encode, or a problem. */
-  function mykadBirth(digits, rules) {
+  /* The month and day a MyKad's first six digits encode, or null when no year has them. */
+  function mykadDigits(digits) {
     var yy = +digits.slice(0, 2), mm = +digits.slice(2, 4), dd = +digits.slice(4, 6);
-    if (mm < 1 || mm > 12) return { problem: "mykad_birth_date" };
-    var on = isoDate(rules.age_reference_date), century = Math.floor(on.y / 100) * 100, candidates = [];
-    [century, century - 100, century - 200].forEach(function (c) {
-      var d = { y: c + yy, m: mm, d: dd };
-      if (dd >= 1 && dd <= daysIn(d.y, mm) && cmp(d, on) <= 0) candidates.push(d);
-    });
-    if (!candidates.length) return { problem: "mykad_birth_date" };
-    for (var i = 0; i < candidates.length; i++) {
-      var age = ageOn(candidates[i], on);
-      if (age >= rules.minimum_age && age <= rules.maximum_age) return { date: candidates[i] };
-    }
-    return { problem: ageOn(candidates[0], on) < rules.minimum_age ? "too_young" : "too_old" };
+    if (mm < 1 || mm > 12 || dd < 1 || dd > daysIn(2000, mm)) return null;
+    return { yy: yy, m: mm, d: dd };
+  }
+
+  /* Without a full date: the most recent century not after the reference date. */
+  function mykadBirthWithoutCentury(encoded, on) {
+    var y = on.y - (((on.y - encoded.yy) % 100) + 100) % 100;
+    if (y === on.y && (encoded.m > on.m || (encoded.m === on.m && encoded.d > on.d))) y -= 100;
+    if (encoded.d > daysIn(y, encoded.m)) return null;
+    return { y: y, m: encoded.m, d: encoded.d };
   }
 
   function checkAge(birth, rules) {
@@ -48,19 +46,30 @@
   }
 
   var CONTROL = /\p{Cc}/u, NUMERIC = /\p{N}/u, LETTER = /\p{Alphabetic}/u, SPACE = /\p{White_Space}+/u;
+  var INVISIBLE = /[\p{Cf}\p{Co}\p{Cs}\uFFFD]/u, JOINS = /[\p{Alphabetic}\p{M}]/u;
+
+  function invisible(c) {
+    var hex = c.codePointAt(0).toString(16).toUpperCase();
+    return { key: "name_invisible", args: { code: "U+" + "0000".slice(hex.length) + hex } };
+  }
 
   function checkName(text, rules) {
     var chars = Array.from(text), i;
     for (i = 0; i < chars.length; i++) {
-      if (CONTROL.test(chars[i]) && chars[i] !== "\t" && chars[i] !== "\n" && chars[i] !== "\r") {
-        return { key: "name_character", args: { character: chars[i] } };
-      }
+      if (CONTROL.test(chars[i]) && chars[i] !== "\t" && chars[i] !== "\n" && chars[i] !== "\r") return invisible(chars[i]);
     }
     var folded = text.split(SPACE).filter(function (p) { return p.length; }).join(" ");
     if (!folded) return { key: "name_missing" };
     chars = Array.from(folded);
     for (i = 0; i < chars.length; i++) {
       var c = chars[i], code = c.codePointAt(0), ok;
+      if (INVISIBLE.test(c)) {
+        /* Joiners that shape a script's letters (Tamil, Jawi) stay. */
+        var joins = (c === "\u200C" || c === "\u200D") && i > 0 && i + 1 < chars.length &&
+          JOINS.test(chars[i - 1]) && JOINS.test(chars[i + 1]);
+        if (!joins) return invisible(c);
+        continue;
+      }
       if (code < 128) ok = /[A-Za-z ]/.test(c) || rules.name_punctuation.indexOf(c) >= 0;
       else ok = !CONTROL.test(c) && !NUMERIC.test(c);
       if (!ok) return { key: "name_character", args: { character: c } };
@@ -88,15 +97,17 @@
     return null;
   }
 
+  /* The dot-atom local part at a host name, as the server's Email::parse_optional. */
+  var ATOM = /^[A-Za-z0-9!#$%&'*+\/=?^_`{|}~-]+$/, LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
   function checkEmail(text, rules) {
     text = text.trim();
     if (!text) return null;
-    if (text.length > rules.email_max || /[\p{White_Space}<>,;]/u.test(text) || CONTROL.test(text)) return "email_shape";
     var at = text.indexOf("@");
-    if (at < 0) return "email_shape";
-    var local = text.slice(0, at), domain = text.slice(at + 1);
-    var ok = local.length >= 1 && local.length <= 64 && domain.indexOf("@") < 0 && domain.indexOf(".") >= 0 &&
-      domain.split(".").every(function (l) { return l.length && l.charAt(0) !== "-" && l.charAt(l.length - 1) !== "-"; });
+    if (text.length > rules.email_max || at < 0) return "email_shape";
+    var local = text.slice(0, at), labels = text.slice(at + 1).split(".");
+    var ok = local.length <= 64 && local.split(".").every(function (a) { return ATOM.test(a); }) &&
+      labels.length >= 2 && labels.every(function (l) { return LABEL.test(l); }) && !/^[0-9]+$/.test(labels[labels.length - 1]);
     return ok ? null : "email_shape";
   }
 
@@ -118,14 +129,31 @@
       if (!digits) add("id_number", "id_number_missing");
       else if (!/^[0-9]{12}$/.test(digits)) add("id_number", "mykad_shape");
       else {
-        var born = mykadBirth(digits, rules);
-        if (born.problem) add("id_number", born.problem, born.problem === "too_young" ? ageArgs : {});
-        else if (stated && cmp(stated, born.date) !== 0) add("birth_date", "birth_date_mismatch", { date: born.date });
+        var encoded = mykadDigits(digits);
+        if (!encoded) add("id_number", "mykad_birth_date");
+        else if (stated) {
+          if (stated.y % 100 !== encoded.yy || stated.m !== encoded.m || stated.d !== encoded.d) {
+            add("birth_date", "birth_date_mismatch", { yymmdd: digits.slice(0, 6) });
+          } else {
+            var late = checkAge(stated, rules);
+            if (late) add("birth_date", late, late === "too_young" ? ageArgs : {});
+          }
+        } else if (!birthText && !mykadBirthWithoutCentury(encoded, isoDate(rules.age_reference_date))) {
+          add("id_number", "mykad_birth_date");
+        }
       }
+      /* The form asks everyone: the card alone cannot say which century. */
+      if (!birthText) add("birth_date", "birth_date_missing");
     } else if (idType === "passport") {
       var passport = number.replace(/[ -]/g, "").replace(/[a-z]/g, function (c) { return c.toUpperCase(); });
       if (!passport) add("id_number", "id_number_missing");
       else if (!/^[A-Za-z0-9]{5,20}$/.test(passport)) add("id_number", "passport_shape");
+      else if (stated && /^[0-9]{12}$/.test(passport)) {
+        var asMykad = mykadDigits(passport);
+        if (asMykad && stated.y % 100 === asMykad.yy && stated.m === asMykad.m && stated.d === asMykad.d) {
+          add("id_number", "passport_is_mykad");
+        }
+      }
       if (!birthText) add("birth_date", "birth_date_missing");
       else if (stated) {
         var problem = checkAge(stated, rules);

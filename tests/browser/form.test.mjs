@@ -26,6 +26,8 @@ async function fillApplication(page, idNumber) {
   await page.selectOption("#centre", "SGR-0001");
   for (const week of ["#week1", "#week2", "#week3"]) await page.selectOption(week, { index: 1 });
   await page.fill("#id_number", idNumber);
+  // The form asks every applicant for the full date; these cards are all from the 1950s.
+  await page.fill("#birth_date", `19${idNumber.slice(0, 2)}-${idNumber.slice(2, 4)}-${idNumber.slice(4, 6)}`);
   await page.fill("#full_name", "Ahmad bin Ali @ Abu");
   await page.fill("#phone", "012-345 6789");
   await page.check("#consent");
@@ -58,6 +60,7 @@ test("with JavaScript, in Malay: state, centre, days, identity, reference", asyn
     await page.selectOption("#week2", "any");
     await page.selectOption("#week3", "2028-01-24");
     await page.fill("#id_number", "520101-01-1111");
+    await page.fill("#birth_date", "1952-01-01");
     await page.fill("#full_name", "Siti Nurhaliza binti Tarudin");
     await page.fill("#phone", "012-345 6789");
     await page.check("#consent");

@@ -21,19 +21,27 @@ impl FullName {
     /// Letters of any script (with their combining marks) are welcome;
     /// control characters, digits and ASCII symbols outside
     /// [`FullName::PUNCTUATION`] are not, since they only get into a name by
-    /// mistake (a phone number in the wrong box, a stray keystroke).
+    /// mistake (a phone number in the wrong box, a stray keystroke). Nor are
+    /// invisible ones: they make two names that print alike differ, or turn
+    /// the text around it backwards on a staff list.
     pub fn parse(text: &str) -> Result<FullName, Problem> {
         if let Some(found) = text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-            return Err(Problem::NameCharacter { found });
+            return Err(Problem::NameInvisible { found });
         }
         let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if folded.is_empty() {
             return Err(Problem::NameMissing);
         }
-        if let Some(found) = folded.chars().find(|c| !Self::allowed(*c)) {
-            return Err(Problem::NameCharacter { found });
+        let chars: Vec<char> = folded.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if Self::invisible(c) && !Self::joins_letters(&chars, i) {
+                return Err(Problem::NameInvisible { found: c });
+            }
+            if !Self::invisible(c) && !Self::allowed(c) {
+                return Err(Problem::NameCharacter { found: c });
+            }
         }
-        if folded.chars().count() > Self::MAX_CHARS {
+        if chars.len() > Self::MAX_CHARS {
             return Err(Problem::NameTooLong { max: Self::MAX_CHARS });
         }
         if !folded.chars().any(char::is_alphabetic) {
@@ -48,6 +56,29 @@ impl FullName {
         } else {
             !c.is_control() && !c.is_numeric()
         }
+    }
+
+    /// Format (bidirectional marks and overrides, zero-width spaces, the
+    /// byte-order mark), private-use and surrogate characters, and U+FFFD,
+    /// which stands where text was lost to a wrong encoding.
+    fn invisible(c: char) -> bool {
+        use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+        c == '\u{FFFD}'
+            || matches!(
+                c.general_category(),
+                GeneralCategory::Format | GeneralCategory::PrivateUse | GeneralCategory::Surrogate
+            )
+    }
+
+    /// Whether `chars[i]` is a zero-width joiner or non-joiner between two
+    /// letters (or a letter's marks), where scripts such as Tamil and Jawi
+    /// use it to choose a letter's shape.
+    fn joins_letters(chars: &[char], i: usize) -> bool {
+        use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+        let letter = |c: Option<&char>| {
+            c.is_some_and(|c| c.is_alphabetic() || c.general_category_group() == GeneralCategoryGroup::Mark)
+        };
+        matches!(chars[i], '\u{200C}' | '\u{200D}') && i > 0 && letter(chars.get(i - 1)) && letter(chars.get(i + 1))
     }
 
     /// The name as stored and printed.
@@ -102,13 +133,19 @@ impl MobilePhone {
     }
 }
 
-/// An email address, checked for shape only (delivery is the gateway's job).
+/// An email address in the form mail servers accept (RFC 5321's dot-atom
+/// local part at a host name), so the gateway can deliver to it. Quoted local
+/// parts, address literals and non-ASCII addresses are left out: nobody types
+/// them into a vaccination form, and each is a way to smuggle odd text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     /// The longest address SMTP allows.
     pub const MAX_LEN: usize = 254;
+
+    /// Characters RFC 5322 allows in a local part besides letters, digits and dots.
+    pub const LOCAL_SYMBOLS: &'static str = "!#$%&'*+/=?^_`{|}~-";
 
     /// `None` for an empty field: email is optional.
     pub fn parse_optional(text: &str) -> Result<Option<Email>, Problem> {
@@ -117,20 +154,34 @@ impl Email {
             return Ok(None);
         }
         let ok = text.len() <= Self::MAX_LEN
-            && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
             && match text.split_once('@') {
-                Some((local, domain)) => {
-                    !local.is_empty()
-                        && local.len() <= 64
-                        && !domain.contains('@')
-                        && domain.contains('.')
-                        && domain
-                            .split('.')
-                            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
-                }
+                Some((local, domain)) => Self::local_part_ok(local) && Self::domain_ok(domain),
                 None => false,
             };
         if ok { Ok(Some(Email(text.to_owned()))) } else { Err(Problem::EmailShape) }
+    }
+
+    /// Dot-separated runs of letters, digits and [`Email::LOCAL_SYMBOLS`].
+    fn local_part_ok(local: &str) -> bool {
+        local.len() <= 64
+            && local.split('.').all(|atom| {
+                !atom.is_empty()
+                    && atom.bytes().all(|b| b.is_ascii_alphanumeric() || Self::LOCAL_SYMBOLS.contains(b as char))
+            })
+    }
+
+    /// A host name of two or more labels whose last one is not a number.
+    fn domain_ok(domain: &str) -> bool {
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |label: &&str| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        };
+        labels.len() >= 2
+            && labels.iter().all(label_ok)
+            && labels.last().is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()))
     }
 
     /// The address as given.
@@ -160,6 +211,30 @@ mod tests {
     }
 
     #[test]
+    fn names_refuse_invisible_and_direction_changing_characters() {
+        for found in ['\u{202E}', '\u{200B}', '\u{200E}', '\u{FEFF}', '\u{FFFD}', '\u{2066}', '\u{AD}', '\u{E000}'] {
+            for name in
+                [format!("Ali{found}"), format!("{found}Ali"), format!("A{found}li"), format!("Ali {found} Abu")]
+            {
+                assert_eq!(FullName::parse(&name), Err(Problem::NameInvisible { found }), "{name:?}");
+            }
+        }
+        // A joiner is welcome between letters only.
+        for joiner in ['\u{200C}', '\u{200D}'] {
+            assert_eq!(FullName::parse(&format!("Ali{joiner}")), Err(Problem::NameInvisible { found: joiner }));
+            assert_eq!(FullName::parse(&format!("Ali {joiner}Abu")), Err(Problem::NameInvisible { found: joiner }));
+        }
+    }
+
+    #[test]
+    fn names_with_the_joiners_their_script_needs_pass() {
+        // Tamil க்‌ஷ (k, virama, ZWNJ, ssa) and a Jawi name with a ZWNJ inside a word.
+        for name in ["லக்\u{200C}ஷ்மி", "مُحمّد\u{200C}علي", "Ali\u{200D}Abu"] {
+            assert_eq!(FullName::parse(name).map(|n| n.0), Ok(name.to_owned()), "{name:?}");
+        }
+    }
+
+    #[test]
     fn names_are_trimmed_and_white_space_folded() {
         assert_eq!(FullName::parse("  Lim   Mei\u{a0}Ling \n").map(|n| n.0), Ok("Lim Mei Ling".to_owned()));
     }
@@ -167,7 +242,7 @@ mod tests {
     #[test]
     fn names_reject_what_does_not_belong() {
         assert_eq!(FullName::parse("   "), Err(Problem::NameMissing));
-        assert_eq!(FullName::parse("Ali\u{7}"), Err(Problem::NameCharacter { found: '\u{7}' }));
+        assert_eq!(FullName::parse("Ali\u{7}"), Err(Problem::NameInvisible { found: '\u{7}' }));
         assert_eq!(FullName::parse("Ali 0123456789"), Err(Problem::NameCharacter { found: '0' }));
         assert_eq!(FullName::parse("=HYPERLINK(\"x\")"), Err(Problem::NameCharacter { found: '=' }));
         assert_eq!(FullName::parse("<script>"), Err(Problem::NameCharacter { found: '<' }));
@@ -209,6 +284,15 @@ mod tests {
     }
 
     #[test]
+    fn email_addresses_people_really_have_pass() {
+        for good in
+            ["siti@example.my", "ali.abu+vaksin@mail.example.com.my", "o'neil@example.ie", "a_b-c@xn--p1ai.example"]
+        {
+            assert_eq!(Email::parse_optional(good).map(|e| e.map(|e| e.0)), Ok(Some(good.to_owned())), "{good}");
+        }
+    }
+
+    #[test]
     fn email_is_optional_and_checked_for_shape() {
         assert_eq!(Email::parse_optional("  "), Ok(None));
         assert_eq!(
@@ -224,6 +308,19 @@ mod tests {
             "siti @example.my",
             "a@b..my",
             "a@-b.my",
+            "@example.my",
+            ".siti@example.my",
+            "siti.@example.my",
+            "si..ti@example.my",
+            "siti@example.my.",
+            "siti@exa_mple.my",
+            "siti@1.2.3.4",
+            "siti@[1.2.3.4]",
+            "\"siti\"@example.my",
+            "=HYPERLINK(\"http://x.my\")@example.my",
+            "=cmd|' /C calc'!A0@example.my",
+            "sítí@example.my",
+            "siti@example.my\u{202e}",
         ] {
             assert_eq!(Email::parse_optional(bad), Err(Problem::EmailShape), "{bad}");
         }

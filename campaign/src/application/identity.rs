@@ -5,8 +5,6 @@ use std::fmt;
 use time::{Date, Month};
 
 use super::problem::Problem;
-use crate::calendar::MAXIMUM_AGE;
-use crate::dates::age_on;
 
 /// The kind of identity document, as sent in `id_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,32 +62,41 @@ impl MyKadNumber {
         format!("{}-{}-{}", &self.0[..6], &self.0[6..8], &self.0[8..])
     }
 
-    /// The birth date the first six digits (`YYMMDD`) encode.
-    ///
-    /// The card does not say the century, so it is the one that makes the
-    /// holder between `minimum_age` and [`MAXIMUM_AGE`] on `on`. The two-digit
-    /// year leaves two centuries possible only at the far ends of that range
-    /// (a 118-year-old or an 18-year-old); the younger reading wins, as the far
-    /// likelier one.
-    pub fn birth_date(&self, minimum_age: u8, on: Date) -> Result<Date, Problem> {
+    /// The birth date, month and day the first six digits (`YYMMDD`) encode,
+    /// or [`Problem::MyKadBirthDate`] when they are no month and day of any year.
+    fn encoded_birth(&self) -> Result<(i32, Month, u8), Problem> {
         let field = |range: std::ops::Range<usize>| self.0[range].parse::<u8>().unwrap_or(0);
         let (yy, mm, dd) = (i32::from(field(0..2)), field(2..4), field(4..6));
         let month = Month::try_from(mm).map_err(|_| Problem::MyKadBirthDate)?;
-        let century = on.year() / 100 * 100;
-        let candidates: Vec<Date> = [century, century - 100, century - 200]
-            .into_iter()
-            .filter_map(|c| Date::from_calendar_date(c + yy, month, dd).ok())
-            .filter(|d| *d <= on)
-            .collect();
-        // An impossible date such as 30 February, or 29 February in years
-        // that are all common.
-        let youngest = *candidates.first().ok_or(Problem::MyKadBirthDate)?;
-        let adult = |d: &Date| (i32::from(minimum_age)..=MAXIMUM_AGE).contains(&age_on(*d, on));
-        match candidates.iter().find(|d| adult(d)) {
-            Some(date) => Ok(*date),
-            None if age_on(youngest, on) < i32::from(minimum_age) => Err(Problem::TooYoung { minimum_age, on }),
-            None => Err(Problem::TooOld),
+        // 29 February exists in leap years only; 2000 is one.
+        Date::from_calendar_date(2000, month, dd).map_err(|_| Problem::MyKadBirthDate)?;
+        Ok((yy, month, dd))
+    }
+
+    /// Checks that the first six digits are `born` as `YYMMDD`: the full date
+    /// is what places the holder in the queue, the card only confirms it.
+    pub fn check_birth_date(&self, born: Date) -> Result<(), Problem> {
+        let (yy, month, day) = self.encoded_birth()?;
+        if (born.year().rem_euclid(100), born.month(), born.day()) == (yy, month, day) {
+            Ok(())
+        } else {
+            Err(Problem::BirthDateMismatch { yymmdd: self.0[..6].to_owned() })
         }
+    }
+
+    /// The birth date when only the card's `YYMMDD` is known: the most
+    /// recent century that does not put the birth after `on`.
+    ///
+    /// The card does not say the century, so this never guesses an older one:
+    /// the holder comes out younger than 100, and a real centenarian must give
+    /// their full date of birth to be placed first in the queue.
+    pub fn birth_date_without_century(&self, on: Date) -> Result<Date, Problem> {
+        let (yy, month, day) = self.encoded_birth()?;
+        let mut year = on.year() - (on.year() - yy).rem_euclid(100);
+        if year == on.year() && (u8::from(month), day) > (u8::from(on.month()), on.day()) {
+            year -= 100;
+        }
+        Date::from_calendar_date(year, month, day).map_err(|_| Problem::MyKadBirthDate)
     }
 }
 
@@ -108,6 +115,16 @@ impl PassportNumber {
             return Err(Problem::PassportShape);
         }
         Ok(PassportNumber(cleaned))
+    }
+
+    /// Refuses a number that is exactly the holder's MyKad (12 digits
+    /// starting with `born` as `YYMMDD`): the same person must not hold two
+    /// applications by choosing the other document type.
+    pub fn check_not_mykad(&self, born: Date) -> Result<(), Problem> {
+        match MyKadNumber::parse(&self.0) {
+            Ok(mykad) if mykad.check_birth_date(born).is_ok() => Err(Problem::PassportIsMyKad),
+            _ => Ok(()),
+        }
     }
 
     /// The number as stored.
@@ -156,8 +173,12 @@ mod tests {
 
     const ON: Date = date!(2028 - 01 - 10);
 
-    fn born(mykad: &str) -> Result<Date, Problem> {
-        MyKadNumber::parse(mykad).and_then(|n| n.birth_date(18, ON))
+    fn guessed(mykad: &str) -> Result<Date, Problem> {
+        MyKadNumber::parse(mykad).and_then(|n| n.birth_date_without_century(ON))
+    }
+
+    fn checked(mykad: &str, born: Date) -> Result<(), Problem> {
+        MyKadNumber::parse(mykad).and_then(|n| n.check_birth_date(born))
     }
 
     #[test]
@@ -172,49 +193,51 @@ mod tests {
     }
 
     #[test]
-    fn mykad_century_makes_the_holder_an_adult() {
-        assert_eq!(born("900101145678"), Ok(date!(1990 - 01 - 01)));
-        assert_eq!(born("050101145678"), Ok(date!(2005 - 01 - 01)));
-        assert_eq!(born("100110145678"), Ok(date!(2010 - 01 - 10)), "18 on the day itself");
-        // One day short of 18 in 2010, so the card can only be from 1910.
-        assert_eq!(born("100111145678"), Ok(date!(1910 - 01 - 11)));
-        // 2028-01-11 is after the reference date: 1928.
-        assert_eq!(born("280111145678"), Ok(date!(1928 - 01 - 11)));
-        // Both 2007 (age 21) and 1907 (121) are real dates; only 2007 is plausible.
-        assert_eq!(born("070101145678"), Ok(date!(2007 - 01 - 01)));
-        // 18 and 118 are both possible: the younger reading wins.
-        assert_eq!(born("100101145678"), Ok(date!(2010 - 01 - 01)));
+    fn a_stated_birth_date_must_match_the_first_six_digits() {
+        assert_eq!(checked("120314105127", date!(2012 - 03 - 14)), Ok(()));
+        assert_eq!(checked("120314105127", date!(1912 - 03 - 14)), Ok(()), "a real centenarian");
+        assert_eq!(
+            checked("120314105127", date!(2012 - 03 - 15)),
+            Err(Problem::BirthDateMismatch { yymmdd: "120314".to_owned() })
+        );
+        assert_eq!(
+            checked("120314105127", date!(2013 - 03 - 14)),
+            Err(Problem::BirthDateMismatch { yymmdd: "120314".to_owned() })
+        );
+        assert_eq!(checked("000229145678", date!(2000 - 02 - 29)), Ok(()));
     }
 
     #[test]
-    fn mykad_holders_outside_the_age_range_are_told_which_way() {
-        let on_60 = |mykad: &str| MyKadNumber::parse(mykad).and_then(|n| n.birth_date(60, ON));
-        // 1970 is 58 and 1870 is 158: too young is the likely story.
-        assert_eq!(on_60("700101145678"), Err(Problem::TooYoung { minimum_age: 60, on: ON }));
-        assert_eq!(on_60("600101145678"), Ok(date!(1960 - 01 - 01)));
-        // 2007 is 21 and 1907 is 121: the young reading is the real one.
-        assert_eq!(on_60("070101145678"), Err(Problem::TooYoung { minimum_age: 60, on: ON }));
-        let on_18_in_2200 = MyKadNumber::parse("050101145678").and_then(|n| n.birth_date(18, date!(2200 - 01 - 01)));
-        assert_eq!(on_18_in_2200, Ok(date!(2105 - 01 - 01)));
+    fn without_a_full_date_the_century_is_the_most_recent_one() {
+        // A child's card is a child's, never a centenarian's.
+        assert_eq!(guessed("120314105127"), Ok(date!(2012 - 03 - 14)));
+        assert_eq!(guessed("900101145678"), Ok(date!(1990 - 01 - 01)));
+        assert_eq!(guessed("280110145678"), Ok(date!(2028 - 01 - 10)), "born on the reference date");
+        assert_eq!(guessed("280111145678"), Ok(date!(1928 - 01 - 11)), "2028-01-11 is after it");
+        assert_eq!(guessed("290101145678"), Ok(date!(1929 - 01 - 01)));
+        assert_eq!(guessed("000229145678"), Ok(date!(2000 - 02 - 29)));
+        assert_eq!(guessed("960229145678"), Ok(date!(1996 - 02 - 29)));
     }
 
     #[test]
     fn mykad_with_an_impossible_date_is_reported_as_such() {
-        assert_eq!(born("901301145678"), Err(Problem::MyKadBirthDate));
-        assert_eq!(born("900001145678"), Err(Problem::MyKadBirthDate));
-        assert_eq!(born("900230145678"), Err(Problem::MyKadBirthDate));
-        assert_eq!(born("900431145678"), Err(Problem::MyKadBirthDate));
-        assert_eq!(born("900100145678"), Err(Problem::MyKadBirthDate));
+        for mykad in ["901301145678", "900001145678", "900230145678", "900431145678", "900100145678"] {
+            assert_eq!(guessed(mykad), Err(Problem::MyKadBirthDate), "{mykad}");
+            assert_eq!(checked(mykad, date!(1990 - 01 - 01)), Err(Problem::MyKadBirthDate), "{mykad}");
+        }
+        // 29 Feb '01 exists in no century.
+        assert_eq!(guessed("010229145678"), Err(Problem::MyKadBirthDate));
     }
 
     #[test]
-    fn mykad_leap_days_pick_the_century_where_they_exist() {
-        // 29 Feb 1900 does not exist; 29 Feb 2000 does.
-        assert_eq!(born("000229145678"), Ok(date!(2000 - 02 - 29)));
-        // 1996 and 1896 are leap years; 1896 is too old, so 1996.
-        assert_eq!(born("960229145678"), Ok(date!(1996 - 02 - 29)));
-        // 29 Feb '01 exists in no century.
-        assert_eq!(born("010229145678"), Err(Problem::MyKadBirthDate));
+    fn a_passport_number_that_is_the_holders_mykad_is_refused() {
+        let check = |number: &str, born: Date| PassportNumber::parse(number).and_then(|p| p.check_not_mykad(born));
+        assert_eq!(check("750808105432", date!(1975 - 08 - 08)), Err(Problem::PassportIsMyKad));
+        assert_eq!(check("750808-10-5432", date!(1975 - 08 - 08)), Err(Problem::PassportIsMyKad));
+        // Twelve digits that are not this person's MyKad: a passport of some country.
+        assert_eq!(check("750808105432", date!(1975 - 08 - 09)), Ok(()));
+        assert_eq!(check("A50808105432", date!(1975 - 08 - 08)), Ok(()));
+        assert_eq!(check("K1234567", date!(1975 - 08 - 08)), Ok(()));
     }
 
     #[test]

@@ -31,8 +31,14 @@ pub struct RawApplication {
     pub id_number: String,
     /// Full name as on the document.
     pub full_name: String,
-    /// `YYYY-MM-DD`; optional for MyKad (which encodes it), required for passports.
+    /// `YYYY-MM-DD`. Required for passports, and for MyKad when
+    /// [`RawApplication::birth_date_required`]; otherwise a MyKad's `YYMMDD`
+    /// gives it in the most recent century.
     pub birth_date: String,
+    /// Set for submissions from the form, which asks every applicant for the
+    /// date: the card alone cannot tell a centenarian from a child. API
+    /// clients may leave it out.
+    pub birth_date_required: bool,
     /// Malaysian mobile number.
     pub phone: String,
     /// Optional email address.
@@ -54,7 +60,7 @@ pub struct RawApplication {
 pub struct Application {
     /// The identity document (unique across applications).
     pub identity: Identity,
-    /// Date of birth (from the MyKad, or as given for a passport).
+    /// Date of birth: as given, or for a MyKad without one, read from its `YYMMDD`.
     pub birth_date: Date,
     /// Full name.
     pub full_name: FullName,
@@ -86,18 +92,34 @@ impl Application {
         let (identity, birth_date) = match id_type {
             Some(IdType::MyKad) => {
                 let number = keep(&mut errors, Field::IdNumber, MyKadNumber::parse(&raw.id_number));
-                let born =
-                    number.as_ref().and_then(|n| keep(&mut errors, Field::IdNumber, n.birth_date(minimum_age, on)));
-                if let (Some(born), Some(stated)) = (born, stated_birth)
-                    && born != stated
-                {
-                    keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMismatch { from_mykad: born }));
-                }
+                let born = match (&number, stated_birth) {
+                    (Some(number), Some(stated)) => match number.check_birth_date(stated) {
+                        Ok(()) => keep(&mut errors, Field::BirthDate, check_age(stated, minimum_age, on)),
+                        Err(Problem::MyKadBirthDate) => {
+                            keep(&mut errors, Field::IdNumber, Err(Problem::MyKadBirthDate))
+                        }
+                        Err(mismatch) => keep(&mut errors, Field::BirthDate, Err(mismatch)),
+                    },
+                    (Some(number), None) if raw.birth_date.trim().is_empty() && raw.birth_date_required => {
+                        keep(&mut errors, Field::IdNumber, number.birth_date_without_century(on));
+                        keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMissing));
+                        None
+                    }
+                    (Some(number), None) if raw.birth_date.trim().is_empty() => keep(
+                        &mut errors,
+                        Field::IdNumber,
+                        number.birth_date_without_century(on).and_then(|d| check_age(d, minimum_age, on)),
+                    ),
+                    _ => None,
+                };
                 (number.map(Identity::MyKad), born)
             }
             Some(IdType::Passport) => {
                 let number = keep(&mut errors, Field::IdNumber, PassportNumber::parse(&raw.id_number));
-                if stated_birth.is_none() && raw.birth_date.trim().is_empty() {
+                if let (Some(number), Some(stated)) = (&number, stated_birth) {
+                    keep(&mut errors, Field::IdNumber, number.check_not_mykad(stated));
+                }
+                if raw.birth_date.trim().is_empty() {
                     keep(&mut errors, Field::BirthDate, Err::<(), _>(Problem::BirthDateMissing));
                 }
                 let born =
@@ -160,6 +182,7 @@ impl Application {
             id_number: self.identity.number().to_owned(),
             full_name: self.full_name.as_str().to_owned(),
             birth_date: crate::dates::format_date(self.birth_date),
+            birth_date_required: false,
             phone: self.phone.e164().to_owned(),
             email: self.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default(),
             lang: self.lang.code().to_owned(),

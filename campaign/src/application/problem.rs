@@ -68,14 +68,16 @@ pub enum Problem {
     MyKadBirthDate,
     /// A passport number that is not 5-20 letters and digits.
     PassportShape,
-    /// Passport holders must give a birth date.
+    /// A "passport" number that is the holder's own MyKad number.
+    PassportIsMyKad,
+    /// No birth date: the form asks everyone, and passport holders have no other way to give it.
     BirthDateMissing,
     /// A birth date not written `YYYY-MM-DD` or not a real date.
     BirthDateShape,
-    /// The birth date differs from the one in the MyKad number.
+    /// The birth date is not the one the MyKad number's first six digits encode.
     BirthDateMismatch {
-        /// The birth date the MyKad number encodes.
-        from_mykad: Date,
+        /// The MyKad number's first six digits.
+        yymmdd: String,
     },
     /// Younger than the campaign's minimum age on its reference date.
     TooYoung {
@@ -96,6 +98,11 @@ pub enum Problem {
     /// A character that does not belong in a name.
     NameCharacter {
         /// The character, as the person typed it.
+        found: char,
+    },
+    /// An invisible or direction-changing character, usually pasted in with the name.
+    NameInvisible {
+        /// The character, shown by its code point since it cannot be seen.
         found: char,
     },
     /// Punctuation only: no letter in any script.
@@ -152,6 +159,7 @@ impl Problem {
             Problem::MyKadShape => "mykad_shape",
             Problem::MyKadBirthDate => "mykad_birth_date",
             Problem::PassportShape => "passport_shape",
+            Problem::PassportIsMyKad => "passport_is_mykad",
             Problem::BirthDateMissing => "birth_date_missing",
             Problem::BirthDateShape => "birth_date_shape",
             Problem::BirthDateMismatch { .. } => "birth_date_mismatch",
@@ -160,6 +168,7 @@ impl Problem {
             Problem::NameMissing => "name_missing",
             Problem::NameTooLong { .. } => "name_too_long",
             Problem::NameCharacter { .. } => "name_character",
+            Problem::NameInvisible { .. } => "name_invisible",
             Problem::NameNoLetter => "name_no_letter",
             Problem::PhoneMissing => "phone_missing",
             Problem::PhoneShape => "phone_shape",
@@ -181,12 +190,13 @@ impl Problem {
         let key = format!("error.{}", self.key());
         let date = |d: &Date| m.date(*d);
         match self {
-            Problem::BirthDateMismatch { from_mykad } => m.render(&key, &[("date", &date(from_mykad))]),
+            Problem::BirthDateMismatch { yymmdd } => m.render(&key, &[("yymmdd", yymmdd)]),
             Problem::TooYoung { minimum_age, on } => {
                 m.render(&key, &[("minimum_age", &minimum_age.to_string()), ("date", &date(on))])
             }
             Problem::NameTooLong { max } => m.render(&key, &[("max", &max.to_string())]),
             Problem::NameCharacter { found } => m.render(&key, &[("character", &found.to_string())]),
+            Problem::NameInvisible { found } => m.render(&key, &[("code", &format!("U+{:04X}", u32::from(*found)))]),
             Problem::WeekMissing { week } | Problem::WeekShape { week } => {
                 m.render(&key, &[("week", &week.to_string())])
             }

@@ -10,6 +10,7 @@ fn valid() -> RawApplication {
         id_number: "600315-08-1234".into(),
         full_name: "Muthu a/l Rajan".into(),
         birth_date: String::new(),
+        birth_date_required: false,
         phone: "012-345 6789".into(),
         email: "muthu@example.my".into(),
         lang: "ms".into(),
@@ -52,6 +53,7 @@ fn every_field_error_is_reported_at_once() {
         id_number: "12345".into(),
         full_name: " ".into(),
         birth_date: "31/03/1960".into(),
+        birth_date_required: true,
         phone: "03-1234 5678".into(),
         email: "nope".into(),
         lang: "fr".into(),
@@ -97,9 +99,29 @@ fn a_mykad_birth_date_must_agree_when_given() {
     assert_eq!(
         err.get(Field::BirthDate).map(|p| p.message(Lang::En)).as_deref(),
         Some(
-            "Your MyKad number shows a date of birth of Tue 15 Mar 1960. Correct the date of birth or the MyKad number."
+            "Your MyKad number starts with 600315, which is not this date of birth (YYMMDD). Correct the date of birth or the MyKad number."
         )
     );
+    raw.id_number = "601315-08-1234".into();
+    assert_eq!(errors_of(&raw), [("id_number".to_owned(), "mykad_birth_date")]);
+}
+
+#[test]
+fn a_childs_mykad_is_never_read_as_a_centenarians() {
+    let mut raw = valid();
+    raw.id_number = "120314-10-5127".into();
+    // Without a full date: the most recent century, 2012, and a child is refused.
+    assert_eq!(errors_of(&raw), [("id_number".to_owned(), "too_young")]);
+    raw.birth_date = "2012-03-14".into();
+    assert_eq!(errors_of(&raw), [("birth_date".to_owned(), "too_young")]);
+    // The form asks for the date, and says so rather than guess.
+    raw.birth_date.clear();
+    raw.birth_date_required = true;
+    assert_eq!(errors_of(&raw), [("birth_date".to_owned(), "birth_date_missing")]);
+    // A real centenarian with the same digits says so with the full date.
+    raw.birth_date = "1912-03-14".into();
+    let app = Application::parse(&raw, &small()).expect("a centenarian");
+    assert_eq!(app.birth_date, date!(1912 - 03 - 14));
 }
 
 #[test]
@@ -115,6 +137,20 @@ fn passport_holders_give_their_birth_date() {
     raw.birth_date = "2010-01-10".into();
     let app = Application::parse(&raw, &small()).expect("18 on the reference date");
     assert_eq!(app.identity.to_string(), "passport:K1234567");
+}
+
+#[test]
+fn a_mykad_typed_as_a_passport_is_refused() {
+    let mut raw = valid();
+    raw.id_type = "passport".into();
+    raw.id_number = "600315081234".into();
+    raw.birth_date = "1960-03-15".into();
+    assert_eq!(errors_of(&raw), [("id_number".to_owned(), "passport_is_mykad")]);
+    let err = Application::parse(&raw, &small()).expect_err("a MyKad");
+    assert_eq!(
+        err.get(Field::IdNumber).map(|p| p.message(Lang::En)).as_deref(),
+        Some("This is a MyKad number: choose MyKad as your identity document.")
+    );
 }
 
 #[test]
@@ -158,14 +194,16 @@ fn every_problem_has_a_message_in_every_language() {
         Problem::MyKadShape,
         Problem::MyKadBirthDate,
         Problem::PassportShape,
+        Problem::PassportIsMyKad,
         Problem::BirthDateMissing,
         Problem::BirthDateShape,
-        Problem::BirthDateMismatch { from_mykad: d },
+        Problem::BirthDateMismatch { yymmdd: "600315".to_owned() },
         Problem::TooYoung { minimum_age: 18, on: d },
         Problem::TooOld,
         Problem::NameMissing,
         Problem::NameTooLong { max: 150 },
         Problem::NameCharacter { found: '=' },
+        Problem::NameInvisible { found: '\u{202E}' },
         Problem::NameNoLetter,
         Problem::PhoneMissing,
         Problem::PhoneShape,
@@ -205,7 +243,35 @@ fn mykad_spelling() -> impl Strategy<Value = (String, String)> {
     })
 }
 
+/// Any birth date from 120 years before the reference date up to it.
+fn birth_date_in_living_memory() -> impl Strategy<Value = Date> {
+    let on = small().campaign().age_reference_date();
+    (0i64..=120 * 366)
+        .prop_map(move |days| on - time::Duration::days(days))
+        .prop_filter("120 years", move |d| crate::dates::age_on(*d, on) <= crate::calendar::MAXIMUM_AGE)
+}
+
 proptest! {
+    #[test]
+    fn mykad_and_full_date_parse_to_that_date(born in birth_date_in_living_memory()) {
+        let (minimum_age, on) = (small().campaign().minimum_age(), small().campaign().age_reference_date());
+        let mut raw = valid();
+        raw.id_number = format!("{:02}{:02}{:02}-10-5127", born.year() % 100, u8::from(born.month()), born.day());
+        raw.birth_date = crate::dates::format_date(born);
+        match Application::parse(&raw, &small()) {
+            Ok(app) => prop_assert_eq!(app.birth_date, born),
+            Err(e) => {
+                prop_assert!(crate::dates::age_on(born, on) < i32::from(minimum_age), "{}", e);
+                prop_assert_eq!(e.get(Field::BirthDate), Some(&Problem::TooYoung { minimum_age, on }));
+            }
+        }
+        // Without the full date, nobody is made 100 or older.
+        raw.birth_date.clear();
+        if let Ok(app) = Application::parse(&raw, &small()) {
+            prop_assert!(crate::dates::age_on(app.birth_date, on) < 100, "read as {}", app.birth_date);
+        }
+    }
+
     #[test]
     fn mykad_spellings_normalise_to_twelve_digits((spelled, digits) in mykad_spelling()) {
         let mut raw = valid();
@@ -243,7 +309,7 @@ proptest! {
         consent in any::<bool>(),
     ) {
         let raw = RawApplication {
-            id_type, id_number, full_name: name, birth_date: birth, phone, email,
+            id_type, id_number, full_name: name, birth_date: birth, birth_date_required: consent, phone, email,
             lang: String::new(), centre, weeks, accept_other_dates: None, consent,
         };
         if let Err(errors) = Application::parse(&raw, &small()) {

@@ -137,6 +137,8 @@ pub fn form(mykad: &str, lang: &str) -> Vec<(&'static str, String)> {
     vec![
         ("id_type", "mykad".into()),
         ("id_number", mykad.into()),
+        // The form asks for the full date; these test cards are from the 1900s.
+        ("birth_date", format!("19{}-{}-{}", &mykad[0..2], &mykad[2..4], &mykad[4..6])),
         ("full_name", "Muthu a/l Rajan".into()),
         ("phone", "+60 12 345 6789".into()),
         ("lang", lang.into()),

@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod door;
 mod helpers;
+mod identity;
 mod operations;
 mod outage;
 mod overload;
