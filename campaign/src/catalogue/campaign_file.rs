@@ -24,6 +24,7 @@ struct CampaignFile {
     day_opens: Spanned<String>,
     day_closes: Spanned<String>,
     window_minutes: Spanned<i64>,
+    lottery_commitment: Option<Spanned<String>>,
 }
 
 /// Reads and checks `campaign.toml`; `None` when any problem was recorded.
@@ -124,6 +125,11 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
             }
         }
     }
+    let lottery_commitment = file.lottery_commitment.as_ref().and_then(|value| {
+        crate::LotteryCommitment::parse(value.get_ref())
+            .map_err(|e| report(value.span(), "lottery_commitment", e.to_string()))
+            .ok()
+    });
     if problems.found.len() > before {
         return None;
     }
@@ -136,6 +142,7 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
         minimum_age: minimum_age?,
         age_reference_date: age_reference_date?,
         windows,
+        lottery_commitment,
     })
 }
 
