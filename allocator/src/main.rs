@@ -38,6 +38,10 @@ enum Command {
         /// Publish it: with it anyone can recompute the order.
         #[arg(long)]
         seed: Option<String>,
+        /// Read the seed from this file (one line), as `commit-seed` wrote it. When campaign.toml
+        /// has a lottery_commitment, the seed must be given (this or --seed) and match it.
+        #[arg(long, conflicts_with = "seed")]
+        seed_file: Option<PathBuf>,
         /// Replace an allocation that is already stored.
         #[arg(long)]
         replace: bool,
@@ -47,6 +51,13 @@ enum Command {
         /// Act as if the time were this RFC 3339 instant (rehearsals only).
         #[arg(long, value_parser = parse_instant)]
         pretend_now: Option<OffsetDateTime>,
+    },
+    /// Draw a lottery seed before registration opens, keep it in FILE (readable by its owner
+    /// only; never printed) and print the commitment to publish in campaign.toml.
+    CommitSeed {
+        /// The file to create; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
     Confirmations {
@@ -131,10 +142,15 @@ async fn main() -> anyhow::Result<()> {
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
     match Cli::parse().command {
-        Command::Run { store: args, seed, replace, force, pretend_now } => {
+        Command::Run { store: args, seed, seed_file, replace, force, pretend_now } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
-            let seed = seed.unwrap_or_else(allocator::lottery::random_seed);
-            println!("seed: {seed}");
+            let commitment = catalogue.campaign().lottery_commitment();
+            let seed = allocator::seed::choose_seed(seed, seed_file.as_deref(), commitment)?;
+            allocator::seed::check_seed(commitment, &seed)?;
+            match commitment {
+                Some(c) => println!("seed: {seed} (matches the published lottery commitment {c})"),
+                None => println!("seed: {seed} (not committed in advance: campaign.toml has no lottery_commitment)"),
+            }
             let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
             store.migrate().await?;
             let options = allocator::run::RunOptions {
@@ -155,6 +171,13 @@ async fn main() -> anyhow::Result<()> {
                 record.write_seconds
             );
             store.close().await;
+        }
+        Command::CommitSeed { out } => {
+            let commitment = allocator::seed::commit_new_seed(&out)?;
+            println!(
+                "wrote a new lottery seed to {} (readable by its owner only: keep it secret and safe until the run).\nPublish this line in campaign.toml before registration opens:\nlottery_commitment = \"{commitment}\"",
+                out.display()
+            );
         }
         Command::Confirmations { store: args, out } => {
             let catalogue = allocator::load_catalogue(&args.data)?;

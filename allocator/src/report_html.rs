@@ -56,6 +56,7 @@ struct DayRow {
 struct ReportPage {
     run_id: String,
     seed: String,
+    lottery: crate::seed::SeedAudit,
     rule: String,
     input_fingerprint: String,
     applicants: u64,
@@ -93,6 +94,7 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
     ReportPage {
         run_id: report.run.run_id.clone(),
         seed: report.run.seed.clone(),
+        lottery: report.lottery.clone(),
         rule: report.run.rule.clone(),
         input_fingerprint: report.run.input_fingerprint.clone(),
         applicants: overall.applicants,

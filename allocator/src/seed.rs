@@ -178,6 +178,43 @@ pub fn commit_new_seed(path: &Path) -> Result<LotteryCommitment, SeedError> {
     Ok(commitment_of(&seed))
 }
 
+/// What the report says of a stored run's seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedAudit {
+    /// The seed the run used.
+    pub seed: String,
+    /// `sha256:` and the SHA-256 of the seed, recomputed now.
+    pub seed_sha256: LotteryCommitment,
+    /// The commitment stored with the run, if the campaign had one.
+    pub commitment: Option<String>,
+}
+
+impl SeedAudit {
+    /// Recomputes the seed's hash of a stored run.
+    pub fn of(run: &store::RunRecord) -> SeedAudit {
+        SeedAudit { seed: run.seed.clone(), seed_sha256: commitment_of(&run.seed), commitment: run.lottery_commitment.clone() }
+    }
+
+    /// Whether the seed hashes to the commitment; `None` when there was none.
+    pub fn matches(&self) -> Option<bool> {
+        self.commitment.as_ref().map(|c| *c == self.seed_sha256.to_string())
+    }
+
+    /// The stored commitment, or "none".
+    pub fn commitment_text(&self) -> &str {
+        self.commitment.as_deref().unwrap_or("none")
+    }
+
+    /// One sentence for people.
+    pub fn verdict(&self) -> &'static str {
+        match self.matches() {
+            Some(true) => "the seed matches the commitment published before registration opened",
+            Some(false) => "THE SEED DOES NOT MATCH the stored commitment",
+            None => "the seed was not committed in advance (campaign.toml had no lottery_commitment)",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,8 +106,8 @@ pub(crate) fn save_allocation(
     }
     tx.execute(
         "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
-         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, lottery_commitment) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             run.run_id,
             run.seed,
@@ -121,6 +121,7 @@ pub(crate) fn save_allocation(
             run.read_seconds,
             run.allocate_seconds,
             run.write_seconds,
+            run.lottery_commitment,
         ],
     )
     .map_err(bulk_error)?;

@@ -147,7 +147,7 @@ pub(crate) async fn all_applications(pool: &PgPool) -> Result<Vec<ApplicationRow
 pub(crate) async fn current_run(pool: &PgPool) -> Result<Option<RunRecord>, StoreError> {
     let row = sqlx::query(
         "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
-         waitlisted, read_seconds, allocate_seconds, write_seconds FROM allocation_runs LIMIT 1",
+         waitlisted, read_seconds, allocate_seconds, write_seconds, lottery_commitment FROM allocation_runs LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -165,6 +165,7 @@ pub(crate) async fn current_run(pool: &PgPool) -> Result<Option<RunRecord>, Stor
         read_seconds: row.try_get(9)?,
         allocate_seconds: row.try_get(10)?,
         write_seconds: row.try_get(11)?,
+        lottery_commitment: row.try_get(12)?,
     }))
 }
 
@@ -188,8 +189,8 @@ pub(crate) async fn save_allocation(
     }
     sqlx::query(
         "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
-         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, lottery_commitment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&run.run_id)
     .bind(&run.seed)
@@ -203,6 +204,7 @@ pub(crate) async fn save_allocation(
     .bind(run.read_seconds)
     .bind(run.allocate_seconds)
     .bind(run.write_seconds)
+    .bind(&run.lottery_commitment)
     .execute(&mut *tx)
     .await?;
     // Checking keys and filling the primary key row by row costs random

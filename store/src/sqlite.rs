@@ -128,7 +128,7 @@ pub(crate) async fn all_applications(pool: &SqlitePool) -> Result<Vec<Applicatio
 pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, StoreError> {
     let row = sqlx::query(
         "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
-         waitlisted, read_seconds, allocate_seconds, write_seconds FROM allocation_runs LIMIT 1",
+         waitlisted, read_seconds, allocate_seconds, write_seconds, lottery_commitment FROM allocation_runs LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -151,6 +151,7 @@ pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, 
         read_seconds: row.try_get(9)?,
         allocate_seconds: row.try_get(10)?,
         write_seconds: row.try_get(11)?,
+        lottery_commitment: row.try_get(12)?,
     }))
 }
 
