@@ -106,6 +106,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             how_href,
             switch: Some(switch("how-it-works.html")),
             sections,
+            commitment: campaign.lottery_commitment().map(ToString::to_string),
         };
         files.push((PathBuf::from(lang.code()).join("how-it-works.html"), how.render()?.into_bytes()));
     }
