@@ -141,7 +141,8 @@ impl Report {
         busiest_days.truncate(TOP);
         let mut choices: Vec<String> = campaign.weeks().map(|w| w.field_name()).collect();
         choices.push("other".into());
-        Ok(Report { lottery: crate::seed::SeedAudit::of(&run), run, overall, by_age, states, busiest_centres, busiest_days, choices })
+        let lottery = crate::seed::SeedAudit::of(&run);
+        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices })
     }
 
     /// Everything, as JSON.

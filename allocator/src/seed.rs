@@ -192,7 +192,11 @@ pub struct SeedAudit {
 impl SeedAudit {
     /// Recomputes the seed's hash of a stored run.
     pub fn of(run: &store::RunRecord) -> SeedAudit {
-        SeedAudit { seed: run.seed.clone(), seed_sha256: commitment_of(&run.seed), commitment: run.lottery_commitment.clone() }
+        SeedAudit {
+            seed: run.seed.clone(),
+            seed_sha256: commitment_of(&run.seed),
+            commitment: run.lottery_commitment.clone(),
+        }
     }
 
     /// Whether the seed hashes to the commitment; `None` when there was none.

@@ -199,10 +199,9 @@ fn commit_seed_writes_a_private_seed_whose_sha256sum_is_the_printed_commitment()
     let db = work.path().join("never-created.db");
     let wrong = run_binary(dir.path(), &db, &["--seed", "guess"]);
     let missing = run_binary(dir.path(), &db, &[]);
-    for (what, output, expected) in [
-        ("a wrong seed", &wrong, "does not match the lottery commitment"),
-        ("no seed", &missing, "--seed-file"),
-    ] {
+    for (what, output, expected) in
+        [("a wrong seed", &wrong, "does not match the lottery commitment"), ("no seed", &missing, "--seed-file")]
+    {
         assert!(!output.status.success(), "{what} is refused");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{what}: {stderr}");

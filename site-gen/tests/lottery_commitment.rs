@@ -53,7 +53,10 @@ fn the_how_page_shows_the_commitment_and_how_to_check_it_in_both_languages() {
         }
         let commands = texts(&html, ".commands code");
         assert!(commands.iter().any(|c| c == "printf %s \"$(cat lottery-seed.txt)\" | sha256sum"), "{commands:?}");
-        assert!(commands.iter().any(|c| c.starts_with("python3 ") && c.ends_with("< lottery-seed.txt")), "{commands:?}");
+        assert!(
+            commands.iter().any(|c| c.starts_with("python3 ") && c.ends_with("< lottery-seed.txt")),
+            "{commands:?}"
+        );
     }
 }
 
