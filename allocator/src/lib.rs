@@ -11,6 +11,7 @@ pub mod report;
 pub mod report_html;
 pub mod rule;
 pub mod run;
+pub mod seed;
 pub mod workbook;
 
 use std::path::Path;

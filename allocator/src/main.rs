@@ -49,6 +49,10 @@ enum Command {
         /// Publish it: with it anyone can recompute the order.
         #[arg(long)]
         seed: Option<String>,
+        /// Read the seed from this file (one line), as `commit-seed` wrote it. When campaign.toml
+        /// has a lottery_commitment, the seed must be given (this or --seed) and match it.
+        #[arg(long, conflicts_with = "seed")]
+        seed_file: Option<PathBuf>,
         /// Replace an allocation that is already stored.
         #[arg(long)]
         replace: bool,
@@ -58,6 +62,13 @@ enum Command {
         /// Act as if the time were this RFC 3339 instant (rehearsals only).
         #[arg(long, value_parser = parse_instant)]
         pretend_now: Option<OffsetDateTime>,
+    },
+    /// Draw a lottery seed before registration opens, keep it in FILE (readable by its owner
+    /// only; never printed) and print the commitment to publish in campaign.toml.
+    CommitSeed {
+        /// The file to create; an existing file is never overwritten.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
     Confirmations {
@@ -179,16 +190,29 @@ async fn main() -> ExitCode {
 
 async fn run_command(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Run { store: args, seed, replace, force, pretend_now } => {
+        Command::Run { store: args, seed, seed_file, replace, force, pretend_now } => {
             let catalogue = allocator::load_catalogue(&args.data)?;
+            let commitment = catalogue.campaign().lottery_commitment();
+            // A seed given or committed to is checked before anything is
+            // read: a seed other than the committed one is never tried.
+            let given = if seed.is_some() || seed_file.is_some() || commitment.is_some() {
+                let chosen = allocator::seed::choose_seed(seed, seed_file.as_deref(), commitment)?;
+                allocator::seed::check_seed(commitment, &chosen)?;
+                Some(chosen)
+            } else {
+                None
+            };
             let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
             store.migrate().await?;
             let now = pretend_now.unwrap_or_else(OffsetDateTime::now_utc);
             // Refuse before drawing: a seed printed for a run that never
             // happened would be taken for the published one.
             let trial = allocator::run::preflight(&store, &catalogue, replace, force, now).await?;
-            let seed = seed.unwrap_or_else(allocator::lottery::random_seed);
-            println!("seed: {seed}");
+            let seed = given.unwrap_or_else(allocator::lottery::random_seed);
+            match commitment {
+                Some(c) => println!("seed: {seed} (matches the published lottery commitment {c})"),
+                None => println!("seed: {seed} (not committed in advance: campaign.toml has no lottery_commitment)"),
+            }
             if trial {
                 println!("registration is still open: this is a TRIAL run, stored and reported as one");
             }
@@ -206,6 +230,13 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
                 record.write_seconds
             );
             store.close().await;
+        }
+        Command::CommitSeed { out } => {
+            let commitment = allocator::seed::commit_new_seed(&out)?;
+            println!(
+                "wrote a new lottery seed to {} (readable by its owner only: keep it secret and safe until the run).\nPublish this line in campaign.toml before registration opens:\nlottery_commitment = \"{commitment}\"",
+                out.display()
+            );
         }
         Command::Confirmations { store: args, stale, out } => {
             let catalogue = allocator::load_catalogue(&args.data)?;

@@ -51,6 +51,8 @@ impl Outcomes {
 pub struct Report {
     /// The run reported on.
     pub run: RunRecord,
+    /// The run's seed against its lottery commitment.
+    pub lottery: crate::seed::SeedAudit,
     /// Everyone.
     pub overall: Outcomes,
     /// By age band on the campaign's reference date.
@@ -139,7 +141,8 @@ impl Report {
         busiest_days.truncate(TOP);
         let mut choices: Vec<String> = campaign.weeks().map(|w| w.field_name()).collect();
         choices.push("other".into());
-        Ok(Report { run, overall, by_age, states, busiest_centres, busiest_days, choices })
+        let lottery = crate::seed::SeedAudit::of(&run);
+        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices })
     }
 
     /// Everything, as JSON.
@@ -148,6 +151,8 @@ impl Report {
             "run": {
                 "run_id": self.run.run_id, "seed": self.run.seed, "rule": self.run.rule,
                 "input_fingerprint": self.run.input_fingerprint, "trial": self.run.trial,
+                "lottery_commitment": self.lottery.commitment, "seed_sha256": self.lottery.seed_sha256.to_string(),
+                "seed_matches_commitment": self.lottery.matches(),
             },
             "overall": self.overall.to_json(),
             "by_age": self.by_age.iter().map(|(band, o)| { let mut v = o.to_json(); v["band"] = json!(band); v }).collect::<Vec<_>>(),
@@ -236,6 +241,14 @@ impl Report {
             let _ = writeln!(s, "TRIAL RUN, made before registration closed: not the real allocation");
         }
         let _ = writeln!(s, "run {} (seed {}, rule {})", self.run.run_id, self.run.seed, self.run.rule);
+        let lottery = &self.lottery;
+        let _ = writeln!(
+            s,
+            "lottery commitment {}, seed's {}: {}",
+            lottery.commitment_text(),
+            lottery.seed_sha256,
+            lottery.verdict()
+        );
         let _ = writeln!(
             s,
             "{} applicants: {} allocated ({:.1}%), {} waitlisted ({:.1}%)",

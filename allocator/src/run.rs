@@ -79,6 +79,8 @@ pub async fn preflight(
 pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &RunOptions) -> anyhow::Result<RunRecord> {
     let started_at = options.now;
     let campaign = catalogue.campaign();
+    // First of all: a seed other than the committed one must not even be tried.
+    let seed_check = crate::seed::check_seed(campaign.lottery_commitment(), &options.seed)?;
     let trial = preflight(store, catalogue, options.replace, options.force, options.now).await?;
 
     let clock = Instant::now();
@@ -144,6 +146,7 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         run_id,
         seed: options.seed.clone(),
         input_fingerprint,
+        lottery_commitment: seed_check.commitment().map(ToString::to_string),
         rule: RULE.to_owned(),
         started_at,
         finished_at: started_at + time::Duration::seconds_f64(read_seconds + allocate_seconds),

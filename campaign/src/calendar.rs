@@ -19,6 +19,7 @@ pub struct Campaign {
     pub(crate) age_reference_date: Date,
     pub(crate) windows: Vec<TimeWindow>,
     pub(crate) helpline: Helpline,
+    pub(crate) lottery_commitment: Option<crate::LotteryCommitment>,
 }
 
 /// The phone number people call with questions, and when it answers.
@@ -57,6 +58,12 @@ impl Campaign {
     /// The campaign's public name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The SHA-256 of the lottery seed, published before registration opens;
+    /// `None` when the campaign did not commit to its seed in advance.
+    pub fn lottery_commitment(&self) -> Option<&crate::LotteryCommitment> {
+        self.lottery_commitment.as_ref()
     }
 
     /// The first day appointments can take place.

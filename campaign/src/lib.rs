@@ -8,6 +8,7 @@
 //! - [`calendar`]: the campaign's weeks, days, time windows and registration window.
 //! - [`centre`]: vaccination centres and their capacity.
 //! - [`application`]: turning a submitted form into a valid [`application::Application`].
+//! - [`lottery_commitment`]: the published commitment to the allocation's lottery seed.
 //! - [`messages`]: every user-facing text, in English and Bahasa Melayu.
 
 pub mod application;
@@ -16,6 +17,7 @@ pub mod catalogue;
 pub mod centre;
 pub mod dates;
 pub mod lang;
+pub mod lottery_commitment;
 pub mod messages;
 
 pub use application::{Application, FieldError, FieldErrors, RawApplication};
@@ -23,4 +25,5 @@ pub use calendar::{Campaign, CampaignWeek, Helpline, RegistrationStatus, TimeWin
 pub use catalogue::{Catalogue, LoadError};
 pub use centre::{Centre, CentreId, State};
 pub use lang::Lang;
+pub use lottery_commitment::LotteryCommitment;
 pub use messages::Messages;

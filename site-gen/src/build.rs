@@ -109,6 +109,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             switch: Some(switch("how-it-works.html")),
             helpline,
             sections,
+            commitment: campaign.lottery_commitment().map(ToString::to_string),
         };
         files.push((PathBuf::from(lang.code()).join("how-it-works.html"), how.render()?.into_bytes()));
     }

@@ -92,6 +92,8 @@ pub(crate) struct HowPage<'a> {
     pub(crate) switch: Option<LanguageSwitch>,
     pub(crate) helpline: String,
     pub(crate) sections: Vec<(String, String)>,
+    /// The campaign's lottery commitment (`sha256:<hex>`), published from the first day.
+    pub(crate) commitment: Option<String>,
 }
 
 /// One language's entry on the bilingual pages.

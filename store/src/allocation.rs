@@ -12,6 +12,9 @@ pub struct RunRecord {
     pub seed: String,
     /// SHA-256 over the applications and campaign files.
     pub input_fingerprint: String,
+    /// The published commitment (`sha256:<hex>`) the seed was checked
+    /// against, or `None` when the seed was not committed in advance.
+    pub lottery_commitment: Option<String>,
     /// Name and version of the rule applied.
     pub rule: String,
     /// When the run started.

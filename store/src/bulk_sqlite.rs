@@ -108,8 +108,8 @@ pub(crate) fn save_allocation(
     }
     tx.execute(
         "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
-         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, trial) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, trial, lottery_commitment) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             run.run_id,
             run.seed,
@@ -124,6 +124,7 @@ pub(crate) fn save_allocation(
             run.allocate_seconds,
             run.write_seconds,
             i64::from(run.trial),
+            run.lottery_commitment,
         ],
     )
     .map_err(bulk_error)?;

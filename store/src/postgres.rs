@@ -144,7 +144,7 @@ pub(crate) async fn all_applications(pool: &PgPool) -> Result<Vec<ApplicationRow
 pub(crate) async fn current_run(pool: &PgPool) -> Result<Option<RunRecord>, StoreError> {
     let row = sqlx::query(
         "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
-         waitlisted, read_seconds, allocate_seconds, write_seconds, trial FROM allocation_runs LIMIT 1",
+         waitlisted, read_seconds, allocate_seconds, write_seconds, trial, lottery_commitment FROM allocation_runs LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -163,6 +163,7 @@ pub(crate) async fn current_run(pool: &PgPool) -> Result<Option<RunRecord>, Stor
         allocate_seconds: row.try_get(10)?,
         write_seconds: row.try_get(11)?,
         trial: row.try_get(12)?,
+        lottery_commitment: row.try_get(13)?,
     }))
 }
 
@@ -186,8 +187,8 @@ pub(crate) async fn save_allocation(
     }
     sqlx::query(
         "INSERT INTO allocation_runs (run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, \
-         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, trial) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         allocated, waitlisted, read_seconds, allocate_seconds, write_seconds, trial, lottery_commitment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&run.run_id)
     .bind(&run.seed)
@@ -202,6 +203,7 @@ pub(crate) async fn save_allocation(
     .bind(run.allocate_seconds)
     .bind(run.write_seconds)
     .bind(run.trial)
+    .bind(&run.lottery_commitment)
     .execute(&mut *tx)
     .await?;
     // Checking keys and filling the primary key row by row costs random

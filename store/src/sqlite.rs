@@ -125,7 +125,7 @@ pub(crate) async fn all_applications(pool: &SqlitePool) -> Result<Vec<Applicatio
 pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, StoreError> {
     let row = sqlx::query(
         "SELECT run_id, seed, input_fingerprint, rule, started_at, finished_at, applicants, allocated, \
-         waitlisted, read_seconds, allocate_seconds, write_seconds, trial FROM allocation_runs LIMIT 1",
+         waitlisted, read_seconds, allocate_seconds, write_seconds, trial, lottery_commitment FROM allocation_runs LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -149,6 +149,7 @@ pub(crate) async fn current_run(pool: &SqlitePool) -> Result<Option<RunRecord>, 
         allocate_seconds: row.try_get(10)?,
         write_seconds: row.try_get(11)?,
         trial: row.try_get::<i64, _>(12)? != 0,
+        lottery_commitment: row.try_get(13)?,
     }))
 }
 

@@ -25,6 +25,7 @@ struct CampaignFile {
     day_closes: Spanned<String>,
     window_minutes: Spanned<i64>,
     helpline: HelplineFile,
+    lottery_commitment: Option<Spanned<String>>,
 }
 
 /// `[helpline]`: the number people call, and optionally when it answers.
@@ -157,6 +158,11 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
             format!("must be one short line of up to {HELPLINE_MAX} characters, like \"08:00-20:00\", or left out"),
         );
     }
+    let lottery_commitment = file.lottery_commitment.as_ref().and_then(|value| {
+        crate::LotteryCommitment::parse(value.get_ref())
+            .map_err(|e| report(value.span(), "lottery_commitment", e.to_string()))
+            .ok()
+    });
     if problems.found.len() > before {
         return None;
     }
@@ -170,6 +176,7 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
         age_reference_date: age_reference_date?,
         windows,
         helpline: Helpline { phone, hours: hours.map(|(_, text)| text) },
+        lottery_commitment,
     })
 }
 

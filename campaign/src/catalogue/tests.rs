@@ -259,6 +259,21 @@ fn the_helpline_is_read_with_optional_hours_and_checked() {
 }
 
 #[test]
+fn a_lottery_commitment_is_optional_and_checked_for_shape() {
+    assert_eq!(small().campaign().lottery_commitment(), None);
+    let digest = "a".repeat(64);
+    let committed = format!("{CAMPAIGN}lottery_commitment = \"sha256:{digest}\"\n");
+    let catalogue = Catalogue::from_texts(Path::new("data"), &committed, CENTRES, CLOSURES).expect("valid");
+    assert_eq!(catalogue.campaign().lottery_commitment().map(|c| c.hex()), Some(digest.as_str()));
+    let truncated = format!("{CAMPAIGN}lottery_commitment = \"sha256:{}\"\n", &digest[1..]);
+    let found = problems(&truncated, CENTRES, CLOSURES);
+    assert!(
+        found.iter().any(|p| p.starts_with("data/campaign.toml:12: lottery_commitment:") && p.contains("commit-seed")),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn missing_files_are_named() {
     let dir = tempfile::tempdir().expect("temp dir");
     let err = Catalogue::load(dir.path()).expect_err("empty dir");
