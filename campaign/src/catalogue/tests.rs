@@ -262,13 +262,14 @@ fn the_helpline_is_read_with_optional_hours_and_checked() {
 fn a_lottery_commitment_is_optional_and_checked_for_shape() {
     assert_eq!(small().campaign().lottery_commitment(), None);
     let digest = "a".repeat(64);
-    let committed = format!("{CAMPAIGN}lottery_commitment = \"sha256:{digest}\"\n");
+    // At the top: the campaign ends in the [helpline] table.
+    let committed = format!("lottery_commitment = \"sha256:{digest}\"\n{CAMPAIGN}");
     let catalogue = Catalogue::from_texts(Path::new("data"), &committed, CENTRES, CLOSURES).expect("valid");
     assert_eq!(catalogue.campaign().lottery_commitment().map(|c| c.hex()), Some(digest.as_str()));
-    let truncated = format!("{CAMPAIGN}lottery_commitment = \"sha256:{}\"\n", &digest[1..]);
+    let truncated = format!("lottery_commitment = \"sha256:{}\"\n{CAMPAIGN}", &digest[1..]);
     let found = problems(&truncated, CENTRES, CLOSURES);
     assert!(
-        found.iter().any(|p| p.starts_with("data/campaign.toml:12: lottery_commitment:") && p.contains("commit-seed")),
+        found.iter().any(|p| p.starts_with("data/campaign.toml:1: lottery_commitment:") && p.contains("commit-seed")),
         "{found:#?}"
     );
 }
