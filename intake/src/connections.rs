@@ -352,6 +352,12 @@ impl ConnectionTask {
             () = tokio::time::sleep(self.limits.idle_timeout) => return End::Idle,
             _ = self.stopping.changed() => return End::Shutdown,
         }
+        // Boxed: the HTTP state is the bulk of a connection's memory, and a
+        // connection that never sends a byte should not carry it.
+        Box::pin(self.serve_http(stream)).await
+    }
+
+    async fn serve_http(&mut self, stream: TcpStream) -> End {
         let service = TowerToHyperService::new(Tracked {
             inner: self.router.clone(),
             connection: self.connection.clone(),

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::post;
 use campaign::application::MobilePhone;
 use campaign::{Application, Lang, RegistrationStatus};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use store::ApplicationRow;
 
 use crate::answer::Answer;
@@ -104,12 +104,29 @@ async fn accept(
     }
 }
 
-async fn read_body(body: Body, state: &AppState) -> Result<bytes::Bytes, ApiError> {
-    let limited = Limited::new(body, state.body_limit);
-    match tokio::time::timeout(state.body_timeout, limited.collect()).await {
-        Err(_) => Err(ApiError::BodyTimeout),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::TooLarge),
-        Ok(Err(e)) => Err(ApiError::Malformed(submission::Malformed::Json(format!("the body could not be read: {e}")))),
-    }
+/// Reads the whole body within the body timeout and the size limit.
+///
+/// Each chunk is copied out as it arrives rather than kept: a chunk is a
+/// view into the connection's read buffer, and one kept alive pins that
+/// whole buffer, so a client trickling a byte at a time would make intake
+/// hold kilobytes for every byte it sends.
+async fn read_body(body: Body, state: &AppState) -> Result<Vec<u8>, ApiError> {
+    let read = async {
+        let mut body = body;
+        let declared = usize::try_from(http_body::Body::size_hint(&body).lower()).unwrap_or(usize::MAX);
+        let mut bytes = Vec::with_capacity(declared.min(state.body_limit));
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| {
+                ApiError::Malformed(submission::Malformed::Json(format!("the body could not be read: {e}")))
+            })?;
+            if let Some(data) = frame.data_ref() {
+                if bytes.len() + data.len() > state.body_limit {
+                    return Err(ApiError::TooLarge);
+                }
+                bytes.extend_from_slice(data);
+            }
+        }
+        Ok(bytes)
+    };
+    tokio::time::timeout(state.body_timeout, read).await.unwrap_or(Err(ApiError::BodyTimeout))
 }

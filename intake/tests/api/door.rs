@@ -170,3 +170,24 @@ async fn at_the_cap_with_none_idle_a_newcomer_is_closed_at_once() {
     drop(busy);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_arrives_a_few_bytes_at_a_time_is_read_whole() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &[]).await else { return };
+    let body = serde_json::to_vec(&application("600101-14-5555")).expect("json");
+    let mut socket = connect(&app).await;
+    let head = format!(
+        "POST /api/v1/applications HTTP/1.1\r\nHost: intake\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.expect("sent");
+    for piece in body.chunks(7) {
+        socket.write_all(piece).await.expect("sent");
+        socket.flush().await.expect("flushed");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let answer = read_until_closed(&mut socket).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    app.stop().await;
+}
