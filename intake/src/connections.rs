@@ -346,8 +346,11 @@ impl ConnectionTask {
 
     async fn serve(&mut self, stream: TcpStream) -> End {
         // Until the client sends something it gets no HTTP state at all.
+        // `peek`, not `readable`: tokio reports a new socket readable until a
+        // read says otherwise.
+        let mut first = [0u8; 1];
         tokio::select! {
-            ready = stream.readable() => if ready.is_err() { return End::Done },
+            peeked = stream.peek(&mut first) => if !matches!(peeked, Ok(1..)) { return End::Done },
             () = self.connection.evict.notified() => return End::Evicted,
             () = tokio::time::sleep(self.limits.idle_timeout) => return End::Idle,
             _ = self.stopping.changed() => return End::Shutdown,
