@@ -59,6 +59,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
     let stylesheet = format!("{base}{}", css.path);
     let script = format!("{base}{}", js.path);
     let name = catalogue.campaign().name();
+    let listed: Vec<_> = pages::centres_by_state_and_district(catalogue).into_iter().flat_map(|(_, c)| c).collect();
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for lang in Lang::ALL {
         let t = Messages::of(lang);
@@ -77,6 +78,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             ("first_day", t.long_date(campaign.first_day())),
         ];
         let args: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let finder = assets::finder(&listed, lang);
         let helpline = t.render("common.helpline", &[("helpline", &campaign.helpline().to_string())]);
         let by_state = pages::centres_by_state_and_district(catalogue);
         let state_links = by_state
@@ -101,8 +103,8 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
                     label: t.text("common.language_switch"),
                 }),
                 helpline: helpline.clone(),
-                title: t.render("site.state_page_title", &[("state", state.name())]),
-                lead: t.render("site.state_page_lead", &[("state", state.name())]),
+                title: t.render("centres.state_page_title", &[("state", state.name())]),
+                lead: t.render("centres.state_page_lead", &[("state", state.name())]),
                 districts: pages::districts(catalogue, centres, lang),
             };
             files.push((PathBuf::from(path), page.render()?.into_bytes()));
@@ -121,12 +123,14 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             intake_url: &options.intake_url,
             groups: pages::centre_groups(catalogue),
             state_links,
+            finder_url: format!("{base}{}", finder.path),
             weeks: pages::weeks(catalogue, lang),
             age_reference_date: campaign::dates::format_date(campaign.age_reference_date()),
             name_max: campaign::application::FullName::MAX_CHARS,
             rules_json: rules::for_script_element(&rules::rules(catalogue, lang)),
         };
         files.push((PathBuf::from(lang.code()).join("index.html"), form.render()?.into_bytes()));
+        files.push((PathBuf::from(finder.path), finder.content));
         let sections = ["apply", "order", "rule", "results", "bring"]
             .iter()
             .map(|s| (t.text(&format!("how.{s}_title")).to_owned(), t.render(&format!("how.{s}_body"), &args)))

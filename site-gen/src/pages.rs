@@ -122,6 +122,7 @@ pub(crate) struct FormPage<'a> {
     pub(crate) intake_url: &'a str,
     pub(crate) groups: Vec<CentreGroup>,
     pub(crate) state_links: Vec<StateLink>,
+    pub(crate) finder_url: String,
     pub(crate) weeks: Vec<WeekView>,
     pub(crate) age_reference_date: String,
     pub(crate) name_max: usize,

@@ -329,3 +329,25 @@ fn the_cdn_is_told_how_to_cache_and_what_the_page_may_reach() {
         Some("https://intake.example.my/api/v1/applications?lang=en")
     );
 }
+
+#[test]
+fn the_centre_finder_comes_after_the_first_page_and_knows_every_centre() {
+    let (_dir, out, report) = built();
+    let catalogue = catalogue();
+    for lang in ["en", "ms"] {
+        let html = page(&out, &format!("{lang}/index.html"));
+        let href = select(&html, "#search-field")[0].value().attr("data-script").expect("finder").to_owned();
+        let scripts: Vec<_> = select(&html, "script[src]").iter().filter_map(|s| s.value().attr("src")).collect();
+        assert!(!scripts.contains(&href.as_str()), "{lang}: the finder is not loaded with the page");
+        let finder = fs::read_to_string(out.join(href.trim_start_matches('/'))).expect("finder written");
+        let counted = report.files.iter().find(|f| f.path.to_string_lossy() == href.trim_start_matches('/'));
+        assert!(counted.is_some_and(|f| f.gzipped > 0), "{lang}: the report lists the finder");
+        for centre in catalogue.centres() {
+            let postcode = centre.postcode.as_ref().expect("sample postcode");
+            let location = centre.location.expect("sample location");
+            let row = format!("[\"{}\",", centre.id);
+            assert!(finder.contains(&row), "{lang}: {} in the finder", centre.id);
+            assert!(finder.contains(&format!("\"{postcode}\",{},{}]", location.latitude(), location.longitude())));
+        }
+    }
+}

@@ -78,14 +78,15 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre
         };
         let location = match (row.latitude.as_str(), row.longitude.as_str()) {
             ("", "") => Ok(None),
-            ("", _) => Err(field_error("latitude", "is empty but longitude is given: give both or neither".into())),
-            (_, "") => Err(field_error("longitude", "is empty but latitude is given: give both or neither".into())),
-            (lat, lon) => Location::parse(lat, lon).map(Some).map_err(|errors| {
-                for (field, message) in errors {
-                    field_error(field, message);
-                }
-            }),
-        };
+            ("", _) => Err(vec![("latitude", "is empty but longitude is given: give both or neither".to_owned())]),
+            (_, "") => Err(vec![("longitude", "is empty but latitude is given: give both or neither".to_owned())]),
+            (lat, lon) => Location::parse(lat, lon).map(Some),
+        }
+        .map_err(|errors| {
+            for (field, message) in errors {
+                field_error(field, message);
+            }
+        });
         if closed.is_some_and(ClosedWeekdays::is_every_day) {
             field_error("closed_weekdays", "closes the centre on every day of the week".into());
             continue;
