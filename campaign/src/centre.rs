@@ -204,6 +204,78 @@ const WEEKDAYS: [(&str, Weekday); 7] = [
     ("Sun", Weekday::Sunday),
 ];
 
+/// A Malaysian postcode: exactly five digits, such as `50450`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Postcode(String);
+
+impl Postcode {
+    /// Checks the shape (five digits), not that the post office uses it.
+    pub fn parse(text: &str) -> Result<Postcode, String> {
+        if text.len() == 5 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Postcode(text.to_owned()))
+        } else {
+            Err(format!("{text:?} is not a postcode: write the five digits, like 50450"))
+        }
+    }
+
+    /// The five digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Postcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a centre stands, in millionths of a degree (about 11 cm), so
+/// centres compare exactly and print back as they were written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Location {
+    lat_micro: i32,
+    lon_micro: i32,
+}
+
+impl Location {
+    /// A box around Peninsular Malaysia, Sabah, Sarawak and Labuan: a
+    /// coordinate outside it is a typo (swapped, or a sign or digit lost).
+    pub const LATITUDES: (f64, f64) = (0.8, 7.5);
+    /// See [`Location::LATITUDES`].
+    pub const LONGITUDES: (f64, f64) = (99.5, 119.5);
+
+    /// Parses decimal degrees (WGS 84, as a phone's map shows them),
+    /// reporting every bad part: `(field, message)`.
+    pub fn parse(latitude: &str, longitude: &str) -> Result<Location, Vec<(&'static str, String)>> {
+        let coordinate = |field: &'static str, text: &str, (low, high): (f64, f64)| match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && (low..=high).contains(&v) => Ok((v * 1e6).round() as i32),
+            Ok(_) => Err((
+                field,
+                format!(
+                    "{text} is outside Malaysia ({low} to {high}): check the sign, the digits and that {field} is not swapped"
+                ),
+            )),
+            Err(_) => Err((field, format!("{text:?} is not decimal degrees: write it like 3.1390"))),
+        };
+        match (coordinate("latitude", latitude, Self::LATITUDES), coordinate("longitude", longitude, Self::LONGITUDES))
+        {
+            (Ok(lat_micro), Ok(lon_micro)) => Ok(Location { lat_micro, lon_micro }),
+            (lat, lon) => Err([lat.err(), lon.err()].into_iter().flatten().collect()),
+        }
+    }
+
+    /// Latitude in decimal degrees.
+    pub fn latitude(self) -> f64 {
+        f64::from(self.lat_micro) / 1e6
+    }
+
+    /// Longitude in decimal degrees.
+    pub fn longitude(self) -> f64 {
+        f64::from(self.lon_micro) / 1e6
+    }
+}
+
 /// A vaccination centre from the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Centre {
@@ -221,6 +293,10 @@ pub struct Centre {
     pub daily_capacity: u32,
     /// Weekly rest days.
     pub closed_weekdays: ClosedWeekdays,
+    /// Postcode, when the data gives one (searchable on the form).
+    pub postcode: Option<Postcode>,
+    /// Coordinates, when the data gives them ("nearest to me" on the form).
+    pub location: Option<Location>,
 }
 
 #[cfg(test)]
@@ -242,6 +318,20 @@ mod tests {
         assert!(CentreId::parse("SGR-0012").is_some());
         for bad in ["", "S", "sgr-0012", "-SGR", "SGR 0012", "SGR/0012", "ABCDEFGHIJKLMNOPQ"] {
             assert!(CentreId::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn locations_must_lie_in_malaysia() {
+        let kl = Location::parse("3.1390", "101.6869").expect("Kuala Lumpur");
+        assert_eq!((kl.latitude(), kl.longitude()), (3.139, 101.6869));
+        let swapped = Location::parse("101.6869", "3.1390").expect_err("swapped");
+        assert_eq!(swapped.iter().map(|(f, _)| *f).collect::<Vec<_>>(), ["latitude", "longitude"]);
+        assert!(Location::parse("-3.1390", "101.6869").is_err());
+        assert!(Location::parse("NaN", "101.6869").is_err());
+        assert!(Postcode::parse("05000").is_ok());
+        for bad in ["5000", "500000", "5O000", ""] {
+            assert!(Postcode::parse(bad).is_err(), "{bad}");
         }
     }
 

@@ -35,9 +35,10 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
     (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    // The form's "nearest to me" may ask for the location (it stays in the page); no embedded frame may.
     (
         HeaderName::from_static("permissions-policy"),
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(self), interest-cohort=()"),
     ),
 ];
 

@@ -9,7 +9,9 @@ use askama::Template;
 use campaign::{Catalogue, Lang, Messages};
 
 use crate::assets::{self, HashedAsset};
-use crate::pages::{self, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage};
+use crate::pages::{
+    self, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage, StateLink, StatePage,
+};
 use crate::report::Report;
 use crate::rules;
 
@@ -57,6 +59,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
     let stylesheet = format!("{base}{}", css.path);
     let script = format!("{base}{}", js.path);
     let name = catalogue.campaign().name();
+    let listed: Vec<_> = pages::centres_by_state_and_district(catalogue).into_iter().flat_map(|(_, c)| c).collect();
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for lang in Lang::ALL {
         let t = Messages::of(lang);
@@ -75,7 +78,37 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             ("first_day", t.long_date(campaign.first_day())),
         ];
         let args: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let finder = assets::finder(&listed, lang);
         let helpline = t.render("common.helpline", &[("helpline", &campaign.helpline().to_string())]);
+        let by_state = pages::centres_by_state_and_district(catalogue);
+        let state_links = by_state
+            .iter()
+            .map(|(state, _)| StateLink {
+                href: format!("{base}{}", pages::state_page_path(lang, *state)),
+                name: state.name(),
+            })
+            .collect();
+        for (state, centres) in &by_state {
+            let path = pages::state_page_path(lang, *state);
+            let page = StatePage {
+                lang: lang.code(),
+                t,
+                campaign_name: name,
+                stylesheet: &stylesheet,
+                home_href: home_href.clone(),
+                how_href: how_href.clone(),
+                switch: Some(LanguageSwitch {
+                    href: format!("{base}{}", pages::state_page_path(other, *state)),
+                    lang: other.code(),
+                    label: t.text("common.language_switch"),
+                }),
+                helpline: helpline.clone(),
+                title: t.render("centres.state_page_title", &[("state", state.name())]),
+                lead: t.render("centres.state_page_lead", &[("state", state.name())]),
+                districts: pages::districts(catalogue, centres, lang),
+            };
+            files.push((PathBuf::from(path), page.render()?.into_bytes()));
+        }
         let form = FormPage {
             lang: lang.code(),
             t,
@@ -89,12 +122,15 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             lead: t.render("site.lead", &args),
             intake_url: &options.intake_url,
             groups: pages::centre_groups(catalogue),
+            state_links,
+            finder_url: format!("{base}{}", finder.path),
             weeks: pages::weeks(catalogue, lang),
             age_reference_date: campaign::dates::format_date(campaign.age_reference_date()),
             name_max: campaign::application::FullName::MAX_CHARS,
             rules_json: rules::for_script_element(&rules::rules(catalogue, lang)),
         };
         files.push((PathBuf::from(lang.code()).join("index.html"), form.render()?.into_bytes()));
+        files.push((PathBuf::from(finder.path), finder.content));
         let sections = ["apply", "order", "rule", "results", "bring"]
             .iter()
             .map(|s| (t.text(&format!("how.{s}_title")).to_owned(), t.render(&format!("how.{s}_body"), &args)))

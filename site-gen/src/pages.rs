@@ -2,7 +2,7 @@
 
 use askama::Template;
 use campaign::dates::format_date;
-use campaign::{Catalogue, Lang, Messages};
+use campaign::{Catalogue, Centre, Lang, Messages, State};
 
 /// A link to the same page in the other language.
 #[derive(Debug)]
@@ -57,6 +57,54 @@ pub struct DayOption {
     pub label: String,
 }
 
+/// A link to one state's page of centres.
+#[derive(Debug)]
+pub struct StateLink {
+    /// The page.
+    pub href: String,
+    /// The state's name.
+    pub name: &'static str,
+}
+
+/// One centre as its state's page shows it.
+#[derive(Debug)]
+pub struct CentreDetails {
+    /// The centre id (what staff and SMS name it by).
+    pub id: String,
+    /// Full name.
+    pub name: String,
+    /// Street address.
+    pub address: String,
+    /// Every campaign day the centre is open, in `lang`'s words.
+    pub open_days: String,
+}
+
+/// One district's centres on a state's page.
+#[derive(Debug)]
+pub struct DistrictCentres {
+    /// District name.
+    pub name: String,
+    /// Its centres, by name.
+    pub centres: Vec<CentreDetails>,
+}
+
+/// A state's centres with addresses and open days: the way to check a centre without scripts.
+#[derive(Template)]
+#[template(path = "site/state.html")]
+pub(crate) struct StatePage<'a> {
+    pub(crate) lang: &'static str,
+    pub(crate) t: &'static Messages,
+    pub(crate) campaign_name: &'a str,
+    pub(crate) stylesheet: &'a str,
+    pub(crate) home_href: String,
+    pub(crate) how_href: String,
+    pub(crate) switch: Option<LanguageSwitch>,
+    pub(crate) helpline: String,
+    pub(crate) title: String,
+    pub(crate) lead: String,
+    pub(crate) districts: Vec<DistrictCentres>,
+}
+
 /// The application form.
 #[derive(Template)]
 #[template(path = "site/form.html")]
@@ -73,6 +121,8 @@ pub(crate) struct FormPage<'a> {
     pub(crate) lead: String,
     pub(crate) intake_url: &'a str,
     pub(crate) groups: Vec<CentreGroup>,
+    pub(crate) state_links: Vec<StateLink>,
+    pub(crate) finder_url: String,
     pub(crate) weeks: Vec<WeekView>,
     pub(crate) age_reference_date: String,
     pub(crate) name_max: usize,
@@ -124,11 +174,25 @@ pub(crate) struct NotFoundPage<'a> {
     pub(crate) choices: Vec<LanguageChoice>,
 }
 
-/// Centres by state, with their open days, in `lang`'s words.
+/// Centres by state, then by district and name, so a town's centres stand together.
+pub fn centres_by_state_and_district(catalogue: &Catalogue) -> Vec<(State, Vec<&Centre>)> {
+    let mut groups = catalogue.centres_by_state();
+    for (_, centres) in &mut groups {
+        centres.sort_by(|a, b| {
+            (a.district.to_lowercase(), a.name.to_lowercase(), &a.id).cmp(&(
+                b.district.to_lowercase(),
+                b.name.to_lowercase(),
+                &b.id,
+            ))
+        });
+    }
+    groups
+}
+
+/// Centres by state, each labelled with its district first, with their open days.
 pub fn centre_groups(catalogue: &Catalogue) -> Vec<CentreGroup> {
     let days: Vec<_> = catalogue.campaign().days().collect();
-    catalogue
-        .centres_by_state()
+    centres_by_state_and_district(catalogue)
         .into_iter()
         .map(|(state, centres)| CentreGroup {
             slug: state.slug(),
@@ -137,12 +201,53 @@ pub fn centre_groups(catalogue: &Catalogue) -> Vec<CentreGroup> {
                 .into_iter()
                 .map(|c| CentreOption {
                     id: c.id.to_string(),
-                    label: format!("{} ({})", c.name, c.district),
+                    label: option_label(c),
                     open: days.iter().map(|d| if catalogue.is_open(c, *d) { '1' } else { '0' }).collect(),
                 })
                 .collect(),
         })
         .collect()
+}
+
+/// A centre's name, followed by its district unless the name already says
+/// it: every option names its district without repeating it (the page must
+/// stay small on a cheap phone).
+fn option_label(c: &Centre) -> String {
+    if c.name.to_lowercase().contains(&c.district.to_lowercase()) {
+        c.name.clone()
+    } else {
+        format!("{} ({})", c.name, c.district)
+    }
+}
+
+/// Where `state`'s page of centres lives, relative to the site root.
+pub fn state_page_path(lang: Lang, state: State) -> String {
+    format!("{}/centres/{}.html", lang.code(), state.slug())
+}
+
+/// One state's centres, by district, with addresses and open days in `lang`'s words.
+pub fn districts(catalogue: &Catalogue, centres: &[&Centre], lang: Lang) -> Vec<DistrictCentres> {
+    let m = Messages::of(lang);
+    let mut districts: Vec<DistrictCentres> = Vec::new();
+    for c in centres {
+        let details = CentreDetails {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            address: c.address.clone(),
+            open_days: catalogue
+                .campaign()
+                .days()
+                .filter(|d| catalogue.is_open(c, *d))
+                .map(|d| m.date(d))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        match districts.last_mut() {
+            Some(last) if last.name == c.district => last.centres.push(details),
+            _ => districts.push(DistrictCentres { name: c.district.clone(), centres: vec![details] }),
+        }
+    }
+    districts
 }
 
 /// The weeks with every day, labelled in `lang`.

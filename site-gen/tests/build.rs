@@ -164,6 +164,81 @@ fn the_first_page_fits_a_slow_phone_connection() {
 }
 
 #[test]
+fn the_budget_is_twenty_kilobytes_and_the_report_shows_the_first_page() {
+    let (_dir, _out, report) = built();
+    assert_eq!(FIRST_PAGE_BUDGET, 20 * 1024);
+    let shown = report.to_string();
+    for lang in ["en", "ms"] {
+        let line =
+            format!("first page ({lang}: form + css + js): {} bytes gzipped, within", report.first_page_gzipped(lang));
+        assert!(shown.contains(&line), "{shown}");
+    }
+}
+
+#[test]
+fn without_scripts_centres_are_listed_by_state_then_district_and_each_names_its_district() {
+    let (_dir, out, _) = built();
+    let catalogue = catalogue();
+    for lang in ["en", "ms"] {
+        let html = page(&out, &format!("{lang}/index.html"));
+        for group in select(&html, "select#centre optgroup") {
+            let centres: Vec<_> = group
+                .select(&Selector::parse("option").expect("selector"))
+                .map(|o| {
+                    let id = o.value().attr("value").unwrap_or("");
+                    let centre = catalogue.centre(id).unwrap_or_else(|| panic!("{lang}: {id} is a centre"));
+                    let text: String = o.text().collect();
+                    assert!(
+                        text.to_lowercase().contains(&centre.district.to_lowercase()),
+                        "{lang}: {text:?} names its district {}",
+                        centre.district
+                    );
+                    assert!(text.contains(&centre.name), "{lang}: {text:?} gives the whole name");
+                    (centre.district.to_lowercase(), centre.name.to_lowercase())
+                })
+                .collect();
+            let mut sorted = centres.clone();
+            sorted.sort();
+            assert_eq!(centres, sorted, "{lang}: by district, then name");
+        }
+    }
+}
+
+#[test]
+fn without_scripts_every_centre_can_be_checked_on_its_state_page() {
+    let (_dir, out, _) = built();
+    let catalogue = catalogue();
+    for lang in Lang::ALL {
+        let m = campaign::Messages::of(lang);
+        let form = page(&out, &format!("{}/index.html", lang.code()));
+        let links: Vec<String> = select(&form, "ul.state-pages a")
+            .iter()
+            .map(|a| a.value().attr("href").unwrap_or("").trim_start_matches('/').to_owned())
+            .collect();
+        assert_eq!(links.len(), 16, "{lang}: a link per state");
+        let mut listed = BTreeSet::new();
+        for link in &links {
+            let html = page(&out, link);
+            assert_eq!(select(&html, "html")[0].value().attr("lang"), Some(lang.code()));
+            for item in select(&html, "ul.centres > li") {
+                let id = item.value().attr("id").unwrap_or("");
+                let centre = catalogue.centre(id).unwrap_or_else(|| panic!("{link}: {id} is a centre"));
+                let text: String = item.text().collect();
+                assert!(text.contains(&centre.name) && text.contains(&centre.address), "{link}: {text}");
+                let first_open = catalogue.campaign().days().find(|d| catalogue.is_open(centre, *d)).expect("open");
+                assert!(text.contains(&m.date(first_open)), "{link}: {id} gives its open days: {text}");
+                let closed = catalogue.campaign().days().find(|d| !catalogue.is_open(centre, *d));
+                if let Some(closed) = closed {
+                    assert!(!text.contains(&m.date(closed)), "{link}: {id} is closed on {closed}");
+                }
+                assert!(listed.insert(centre.id.clone()), "{link}: {id} listed once");
+            }
+        }
+        assert_eq!(listed.len(), catalogue.centres().len(), "{lang}: every centre is on its state's page");
+    }
+}
+
+#[test]
 fn every_page_footer_gives_the_helpline_in_its_language() {
     let (_dir, out, _) = built();
     for (lang, words) in [("en", "Call the vaccination helpline"), ("ms", "Hubungi talian bantuan vaksinasi")] {
@@ -253,4 +328,26 @@ fn the_cdn_is_told_how_to_cache_and_what_the_page_may_reach() {
         select(&form, "form#application")[0].value().attr("action"),
         Some("https://intake.example.my/api/v1/applications?lang=en")
     );
+}
+
+#[test]
+fn the_centre_finder_comes_after_the_first_page_and_knows_every_centre() {
+    let (_dir, out, report) = built();
+    let catalogue = catalogue();
+    for lang in ["en", "ms"] {
+        let html = page(&out, &format!("{lang}/index.html"));
+        let href = select(&html, "#search-field")[0].value().attr("data-script").expect("finder").to_owned();
+        let scripts: Vec<_> = select(&html, "script[src]").iter().filter_map(|s| s.value().attr("src")).collect();
+        assert!(!scripts.contains(&href.as_str()), "{lang}: the finder is not loaded with the page");
+        let finder = fs::read_to_string(out.join(href.trim_start_matches('/'))).expect("finder written");
+        let counted = report.files.iter().find(|f| f.path.to_string_lossy() == href.trim_start_matches('/'));
+        assert!(counted.is_some_and(|f| f.gzipped > 0), "{lang}: the report lists the finder");
+        for centre in catalogue.centres() {
+            let postcode = centre.postcode.as_ref().expect("sample postcode");
+            let location = centre.location.expect("sample location");
+            let row = format!("[\"{}\",", centre.id);
+            assert!(finder.contains(&row), "{lang}: {} in the finder", centre.id);
+            assert!(finder.contains(&format!("\"{postcode}\",{},{}]", location.latitude(), location.longitude())));
+        }
+    }
 }

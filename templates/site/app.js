@@ -291,4 +291,14 @@
 
   if (restoreDraft()) say(ui.draft_restored);
   else narrowDays();
+
+  /* The centre finder and its index come after first paint, so a slow phone
+     shows the form at once; if they never arrive, the list still works. */
+  function loadFinder() {
+    var finder = document.createElement("script");
+    finder.src = document.getElementById("search-field").getAttribute("data-script");
+    document.head.appendChild(finder);
+  }
+  if (document.readyState === "complete") loadFinder();
+  else window.addEventListener("load", loadFinder);
 })();

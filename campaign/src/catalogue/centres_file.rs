@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::csv_rows::read_rows;
 use super::error::Problems;
-use crate::centre::{Centre, CentreId, ClosedWeekdays, State};
+use crate::centre::{Centre, CentreId, ClosedWeekdays, Location, Postcode, State};
 
 /// The columns operators fill in; see `data/README.md`.
 #[derive(Debug, Deserialize)]
@@ -18,6 +18,12 @@ struct CentreRow {
     address: String,
     daily_capacity: String,
     closed_weekdays: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    latitude: String,
+    #[serde(default)]
+    longitude: String,
 }
 
 /// The most one centre can take in a day; more is a typo (an extra zero).
@@ -27,13 +33,16 @@ const MAX_DAILY_CAPACITY: u32 = 100_000;
 pub(crate) const COLUMNS: &[&str] =
     &["id", "state", "district", "name", "address", "daily_capacity", "closed_weekdays"];
 
+/// Columns a file may add after [`COLUMNS`]; a row may leave them empty.
+pub(crate) const OPTIONAL_COLUMNS: &[&str] = &["postcode", "latitude", "longitude"];
+
 /// Reads every row, reporting each bad one; returns the good centres with their lines.
 pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre)> {
     let mut centres = Vec::new();
     let mut first_line_of: HashMap<CentreId, u64> = HashMap::new();
     // Names as people read them (case and spacing aside), per district.
     let mut named: HashMap<(String, String, String), (u64, String)> = HashMap::new();
-    for (line_no, row) in read_rows::<CentreRow>(text, COLUMNS, problems) {
+    for (line_no, row) in read_rows::<CentreRow>(text, COLUMNS, OPTIONAL_COLUMNS, problems) {
         let line = Some(line_no);
         let mut field_error = |field: &str, message: String| problems.at(line, Some(field), message);
 
@@ -63,6 +72,21 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre
             }
         };
         let closed = ClosedWeekdays::parse(&row.closed_weekdays).map_err(|e| field_error("closed_weekdays", e)).ok();
+        let postcode = match row.postcode.as_str() {
+            "" => Ok(None),
+            text => Postcode::parse(text).map(Some).map_err(|e| field_error("postcode", e)),
+        };
+        let location = match (row.latitude.as_str(), row.longitude.as_str()) {
+            ("", "") => Ok(None),
+            ("", _) => Err(vec![("latitude", "is empty but longitude is given: give both or neither".to_owned())]),
+            (_, "") => Err(vec![("longitude", "is empty but latitude is given: give both or neither".to_owned())]),
+            (lat, lon) => Location::parse(lat, lon).map(Some),
+        }
+        .map_err(|errors| {
+            for (field, message) in errors {
+                field_error(field, message);
+            }
+        });
         if closed.is_some_and(ClosedWeekdays::is_every_day) {
             field_error("closed_weekdays", "closes the centre on every day of the week".into());
             continue;
@@ -89,7 +113,9 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre
             }
             named.insert(key, (line_no, row.id.clone()));
         }
-        if let (Some(id), Some(state), Some(daily_capacity), Some(closed_weekdays)) = (id, state, capacity, closed) {
+        if let (Some(id), Some(state), Some(daily_capacity), Some(closed_weekdays), Ok(postcode), Ok(location)) =
+            (id, state, capacity, closed, postcode, location)
+        {
             first_line_of.insert(id.clone(), line_no);
             centres.push((
                 line_no,
@@ -101,6 +127,8 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Vec<(u64, Centre
                     address: row.address,
                     daily_capacity,
                     closed_weekdays,
+                    postcode,
+                    location,
                 },
             ));
         }

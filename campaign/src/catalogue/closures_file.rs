@@ -45,7 +45,7 @@ pub(crate) fn parse(
     problems: &mut Problems<'_>,
 ) -> Closures {
     let mut closures = Closures::default();
-    for (line, row) in read_rows::<ClosureRow>(text, &["centre_id", "date", "reason"], problems) {
+    for (line, row) in read_rows::<ClosureRow>(text, &["centre_id", "date", "reason"], &[], problems) {
         let line = Some(line);
         let Some(date) = parse_date(&row.date) else {
             problems.at(line, Some("date"), format!("{:?} is not a date: write YYYY-MM-DD", row.date));

@@ -4,13 +4,15 @@ use serde::de::DeserializeOwned;
 
 use super::error::Problems;
 
-/// Deserialises every row of `text` whose header is exactly `columns`.
+/// Deserialises every row of `text` whose header is exactly `columns`,
+/// then any of the `optional` columns (each at most once, in any order).
 ///
 /// A wrong header is reported once (not once per row); a bad row is
 /// reported with its line and skipped, so the rest is still checked.
 pub(crate) fn read_rows<T: DeserializeOwned>(
     text: &str,
     columns: &[&str],
+    optional: &[&str],
     problems: &mut Problems<'_>,
 ) -> Vec<(u64, T)> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -22,8 +24,19 @@ pub(crate) fn read_rows<T: DeserializeOwned>(
         }
     };
     let found: Vec<&str> = headers.iter().collect();
-    if found != columns {
-        problems.at(Some(1), None, format!("the header must be `{}` (found `{}`)", columns.join(","), found.join(",")));
+    let (required, extra) = found.split_at(found.len().min(columns.len()));
+    let extra_ok = extra.iter().enumerate().all(|(i, c)| optional.contains(c) && !extra[..i].contains(c));
+    if required != columns || !extra_ok {
+        let also = if optional.is_empty() {
+            String::new()
+        } else {
+            format!(", optionally followed by any of `{}`", optional.join(","))
+        };
+        problems.at(
+            Some(1),
+            None,
+            format!("the header must be `{}`{also} (found `{}`)", columns.join(","), found.join(",")),
+        );
         return Vec::new();
     }
     let mut rows = Vec::new();

@@ -288,3 +288,52 @@ fn centres_group_by_state_in_official_order() {
     let groups: Vec<_> = c.centres_by_state().into_iter().map(|(s, cs)| (s, cs.len())).collect();
     assert_eq!(groups, [(State::Kedah, 1), (State::Selangor, 1), (State::KualaLumpur, 1)]);
 }
+
+#[test]
+fn postcode_and_coordinates_are_optional_columns_checked_with_their_line() {
+    let centres = "\
+id,state,district,name,address,daily_capacity,closed_weekdays,postcode,latitude,longitude
+KUL-0001,W.P. Kuala Lumpur,Cheras,Dewan C,\"3, Jalan C\",7,,56000,3.0905,101.7404
+KUL-0002,W.P. Kuala Lumpur,Cheras,Dewan D,\"4, Jalan D\",7,,,,
+KUL-0003,W.P. Kuala Lumpur,Cheras,Dewan E,\"5, Jalan E\",7,,5600,101.7404,3.0905
+KUL-0004,W.P. Kuala Lumpur,Cheras,Dewan F,\"6, Jalan F\",7,,56000,3.0905,
+";
+    let found = problems(CAMPAIGN, centres, "centre_id,date,reason\n");
+    let expect = [
+        "data/centres.csv:4: postcode: \"5600\" is not a postcode",
+        "data/centres.csv:4: latitude: 101.7404 is outside Malaysia",
+        "data/centres.csv:4: longitude: 3.0905 is outside Malaysia",
+        "data/centres.csv:5: longitude: is empty but latitude is given",
+    ];
+    for e in expect {
+        assert!(found.iter().any(|p| p.starts_with(e)), "missing {e:?} in {found:#?}");
+    }
+    assert_eq!(found.len(), expect.len(), "{found:#?}");
+
+    let good: String = centres.lines().take(3).map(|l| format!("{l}\n")).collect();
+    let catalogue = Catalogue::from_texts(Path::new("data"), CAMPAIGN, &good, CLOSURES).expect("valid");
+    let cheras = catalogue.centre("KUL-0001").expect("listed");
+    assert_eq!(cheras.postcode.as_ref().map(|p| p.as_str()), Some("56000"));
+    assert_eq!(cheras.location.map(|l| (l.latitude(), l.longitude())), Some((3.0905, 101.7404)));
+    assert_eq!(catalogue.centre("KUL-0002").map(|c| (c.postcode.is_none(), c.location.is_none())), Some((true, true)));
+}
+
+#[test]
+fn an_unknown_or_repeated_extra_column_is_refused() {
+    for header in ["closed_weekdays,town", "closed_weekdays,postcode,postcode"] {
+        let centres = CENTRES.replacen("closed_weekdays", header, 1);
+        let found = problems(CAMPAIGN, &centres, CLOSURES);
+        assert!(found.iter().any(|p| p.starts_with("data/centres.csv:1: the header must be")), "{header}: {found:#?}");
+    }
+}
+
+#[test]
+fn every_sample_centre_has_a_postcode_and_coordinates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let catalogue = Catalogue::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for c in catalogue.centres() {
+        let postcode = c.postcode.as_ref().unwrap_or_else(|| panic!("{} has no postcode", c.id));
+        assert!(c.address.contains(postcode.as_str()), "{}: the address names its postcode", c.id);
+        assert!(c.location.is_some(), "{} has no coordinates", c.id);
+    }
+}
