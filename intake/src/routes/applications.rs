@@ -17,7 +17,7 @@ use crate::answer::Answer;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::language::requested_language;
-use crate::reference;
+use campaign::reference;
 use crate::submission::{self, Format};
 use crate::writer::{Stored, Unavailable};
 
@@ -92,7 +92,7 @@ async fn accept(
     }
     let application = Application::parse(&raw, &state.catalogue).map_err(ApiError::Invalid)?;
     let phone = application.phone.clone();
-    let row = ApplicationRow::new(&application, reference::generate(), now);
+    let row = ApplicationRow::new(&application, reference::generate_with(&mut rand::rng()), now);
     let committed = state.queue.submit(row)?;
     match tokio::time::timeout(state.commit_timeout, committed).await {
         Ok(Ok(Ok(stored))) => Ok((stored, phone)),

@@ -3,7 +3,7 @@
 //! Closed loop (`--rate 0`: each connection sends its next request when the
 //! last is answered) or open loop (`--rate N`: N requests a second whatever
 //! the answers, as a crowd behaves). Every request carries a fresh, realistic
-//! application drawn from the campaign's catalogue (`intake::synth`) unless
+//! application drawn from the campaign's catalogue (`loadgen::synth`) unless
 //! chosen as a duplicate (an earlier one sent again, as after a lost answer)
 //! or an invalid one (a landline for a phone). Stops at `--count` requests or
 //! `--duration` seconds, whichever comes first.
@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = started + Duration::from_secs(args.duration);
     let slots = Arc::new(Semaphore::new(args.connections));
     let catalogue = campaign::Catalogue::load(&args.data)?;
-    let mut generator = intake::synth::Generator::new(&catalogue, args.seed);
+    let mut generator = loadgen::synth::Generator::new(&catalogue, args.seed);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut valid_sent: Vec<Arc<Submission>> = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();

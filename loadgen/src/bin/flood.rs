@@ -9,7 +9,7 @@
 //! per request than the server and, sharing the cores, could not offer twice
 //! the server's rate, which is what this run is for.
 //!
-//! `cargo run --release -p intake --example flood -- --url http://127.0.0.1:8080/api/v1/applications --rate 30000`
+//! `cargo run --release -p loadgen --bin flood -- --url http://127.0.0.1:8080/api/v1/applications --rate 30000`
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
