@@ -17,9 +17,9 @@ use crate::answer::Answer;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::language::requested_language;
-use campaign::reference;
 use crate::submission::{self, Format};
 use crate::writer::{Stored, Unavailable};
+use campaign::reference;
 
 /// The path of the submission endpoint.
 pub const PATH: &str = "/api/v1/applications";
