@@ -8,7 +8,6 @@ pub mod gsm7;
 pub mod lottery;
 pub mod output;
 pub mod report;
-pub mod report_html;
 pub mod rule;
 pub mod run;
 pub mod seed;
