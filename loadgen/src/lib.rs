@@ -7,4 +7,6 @@
 //! - `flood`: an open-loop flood on raw sockets, to overload the server.
 //! - `hostile`: connections that hold the door without finishing a request.
 
+pub mod answer_head;
+pub mod latency;
 pub mod synth;
