@@ -39,59 +39,57 @@ impl Report {
     pub fn write(&self, out: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&self.to_json())? + "\n")?;
-        let mut outcomes = csv::Writer::from_path(out.join("outcomes.csv"))?;
         let mut header = vec!["group".to_owned(), "applicants".into(), "allocated".into(), "waitlisted".into()];
         header.extend(self.choices.iter().cloned());
-        outcomes.write_record(&header)?;
-        for (group, o) in std::iter::once(("all", &self.overall)).chain(self.by_age.iter().map(|(b, o)| (*b, o))) {
-            let mut row =
-                vec![group.to_owned(), o.applicants.to_string(), o.allocated.to_string(), o.waitlisted.to_string()];
-            row.extend(self.choices.iter().map(|c| o.by_choice.get(c).copied().unwrap_or(0).to_string()));
-            outcomes.write_record(&row)?;
-        }
-        outcomes.flush()?;
-        let mut states = csv::Writer::from_path(out.join("states.csv"))?;
-        states.write_record(["state", "places", "allocated", "waitlisted", "fill_rate"])?;
-        for (s, offered, allocated, waitlisted) in &self.states {
-            let fill = format!("{:.4}", ratio(*allocated, *offered));
-            states.write_record([
-                s.name(),
-                &offered.to_string(),
-                &allocated.to_string(),
-                &waitlisted.to_string(),
-                &fill,
-            ])?;
-        }
-        states.flush()?;
-        let mut centres = csv::Writer::from_path(out.join("busiest_centres.csv"))?;
-        centres.write_record(["centre_id", "name", "applicants", "places", "waitlisted", "applicants_per_place"])?;
-        for (id, name, applicants, places, waitlisted) in &self.busiest_centres {
-            let per = format!("{:.4}", ratio(*applicants, *places));
-            centres.write_record([
-                id,
-                name,
-                &applicants.to_string(),
-                &places.to_string(),
-                &waitlisted.to_string(),
-                &per,
-            ])?;
-        }
-        centres.flush()?;
-        let mut days = csv::Writer::from_path(out.join("busiest_days.csv"))?;
-        days.write_record(["centre_id", "date", "first_choices", "places", "first_choices_per_place"])?;
-        for (id, date, wanted, places) in &self.busiest_days {
-            let per = format!("{:.4}", ratio(*wanted, *places));
-            days.write_record([
-                id,
-                &campaign::dates::format_date(*date),
-                &wanted.to_string(),
-                &places.to_string(),
-                &per,
-            ])?;
-        }
-        days.flush()?;
+        let groups = std::iter::once(("all", &self.overall)).chain(self.by_age.iter().map(|(b, o)| (*b, o)));
+        write_table(
+            &out.join("outcomes.csv"),
+            header,
+            groups.map(|(group, o)| {
+                let by_choice = self.choices.iter().map(|c| o.by_choice.get(c).copied().unwrap_or(0));
+                (group, o.applicants, o.allocated, o.waitlisted, by_choice.collect::<Vec<_>>())
+            }),
+        )?;
+        write_table(
+            &out.join("states.csv"),
+            ["state", "places", "allocated", "waitlisted", "fill_rate"],
+            self.states.iter().map(|(state, offered, allocated, waitlisted)| {
+                (state.name(), offered, allocated, waitlisted, format!("{:.4}", ratio(*allocated, *offered)))
+            }),
+        )?;
+        write_table(
+            &out.join("busiest_centres.csv"),
+            ["centre_id", "name", "applicants", "places", "waitlisted", "applicants_per_place"],
+            self.busiest_centres.iter().map(|(id, name, applicants, places, waitlisted)| {
+                (id, name, applicants, places, waitlisted, format!("{:.4}", ratio(*applicants, *places)))
+            }),
+        )?;
+        write_table(
+            &out.join("busiest_days.csv"),
+            ["centre_id", "date", "first_choices", "places", "first_choices_per_place"],
+            self.busiest_days.iter().map(|(id, date, wanted, places)| {
+                (id, campaign::dates::format_date(*date), wanted, places, format!("{:.4}", ratio(*wanted, *places)))
+            }),
+        )?;
         let page = super::html::render(self).context("cannot render report.html")?;
         std::fs::write(out.join("report.html"), page)?;
         Ok(())
     }
+}
+
+/// Writes a CSV file: `header`, then one record per row, each serialised as
+/// it stands. The header is written even when there are no rows, so an
+/// empty table still says what it would hold.
+fn write_table<R: serde::Serialize>(
+    path: &Path,
+    header: impl IntoIterator<Item = impl AsRef<[u8]>>,
+    rows: impl Iterator<Item = R>,
+) -> anyhow::Result<()> {
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_path(path)?;
+    writer.write_record(header)?;
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.flush()?;
+    Ok(())
 }
