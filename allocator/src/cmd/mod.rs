@@ -19,12 +19,12 @@ pub enum Command {
     /// only; never printed) and print the commitment to publish in campaign.toml.
     CommitSeed(commit_seed::CommitSeedArgs),
     /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
-    Confirmations(confirmations::ConfirmationsArgs),
+    Confirmations(stored::WriteFromStoredArgs),
     /// Write the staff lists: per centre and state folder, day lists and
     /// waiting lists (CSV), summary.csv and manifest.json.
     Export(export::ExportArgs),
     /// Print the auditor's figures and write them to DIR (report.json and CSVs).
-    Report(report::ReportArgs),
+    Report(stored::WriteFromStoredArgs),
     /// Read every application as the run does, and say how many and how fast
     /// (a check that the store is readable, and the floor of the run's time).
     Scan(cli::StoreArgs),

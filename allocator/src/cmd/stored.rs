@@ -1,6 +1,7 @@
 //! The stored allocation that `confirmations`, `export` and `report` work from.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -11,6 +12,19 @@ pub struct StaleArgs {
     /// it (they are left out: they get no message and are on no list).
     #[arg(long)]
     allow_stale: bool,
+}
+
+/// The flags of a command that writes files from the stored allocation
+/// into one folder (`confirmations`, `report`).
+#[derive(Debug, Args)]
+pub struct WriteFromStoredArgs {
+    #[command(flatten)]
+    pub store: cli::StoreArgs,
+    #[command(flatten)]
+    pub stale: StaleArgs,
+    /// Folder to write into (created if missing).
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
 }
 
 /// A stored allocation with everything the follow-up commands need.
