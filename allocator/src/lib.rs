@@ -11,6 +11,7 @@ pub mod report;
 pub mod rule;
 pub mod run;
 pub mod seed;
+pub mod staff_list;
 pub mod workbook;
 
 pub use cli::load_catalogue;
