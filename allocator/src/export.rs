@@ -23,26 +23,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::output::{neutralise, private_file, run_file_name};
+pub use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS};
 use crate::workbook::{DayRow, WaitRow, centre_workbook};
-
-/// Columns of a centre's day list.
-pub const DAY_LIST_COLUMNS: [&str; 11] = [
-    "date",
-    "time_window",
-    "reference",
-    "full_name",
-    "id_type",
-    "id_number",
-    "birth_date",
-    "age",
-    "phone",
-    "choice_met",
-    "attended",
-];
-
-/// Columns of a centre's waiting list.
-pub const WAITLIST_COLUMNS: [&str; 8] =
-    ["position", "reference", "full_name", "id_type", "id_number", "birth_date", "age", "phone"];
 
 /// Columns of `summary.csv`.
 pub const SUMMARY_COLUMNS: [&str; 7] =

@@ -8,18 +8,10 @@ pub mod gsm7;
 pub mod lottery;
 pub mod output;
 pub mod report;
-pub mod report_html;
 pub mod rule;
 pub mod run;
 pub mod seed;
+pub mod staff_list;
 pub mod workbook;
 
-use std::path::Path;
-
-use anyhow::Context;
-use campaign::Catalogue;
-
-/// Loads the campaign in `data`, with the problems listed if it is invalid.
-pub fn load_catalogue(data: &Path) -> anyhow::Result<Catalogue> {
-    Catalogue::load(data).with_context(|| format!("cannot load the campaign in {}", data.display()))
-}
+pub use cli::load_catalogue;

@@ -8,6 +8,8 @@ use campaign::{Lang, Messages};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use time::Date;
 
+use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS};
+
 /// One appointment row of a day sheet: time, reference, name, id type,
 /// id number, birth date, age, phone, choice met.
 pub type DayRow = [String; 9];
@@ -45,31 +47,14 @@ pub fn centre_workbook(
     for (date, rows) in days {
         let sheet = workbook.add_worksheet();
         sheet.set_name(sheet_name(&m.date(*date)))?;
-        let headings: Vec<String> = [
-            "time_window",
-            "reference",
-            "full_name",
-            "id_type",
-            "id_number",
-            "birth_date",
-            "age",
-            "phone",
-            "choice_met",
-            "attended",
-        ]
-        .iter()
-        .map(|k| t(k))
-        .collect();
+        // The day is the sheet's: every column of the day list but the date.
+        let headings: Vec<String> = DAY_LIST_COLUMNS[1..].iter().map(|k| t(k)).collect();
         let heading = marked(format!("{} {}", m.render("staff.title", &args), m.long_date(*date)));
         fill(sheet, &heading, &headings, rows.iter().map(|r| r.as_slice()), &title, &header, &text)?;
     }
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name(&t("waitlist")))?;
-    let headings: Vec<String> =
-        ["position", "reference", "full_name", "id_type", "id_number", "birth_date", "age", "phone"]
-            .iter()
-            .map(|k| t(k))
-            .collect();
+    let headings: Vec<String> = WAITLIST_COLUMNS.iter().map(|k| t(k)).collect();
     fill(
         sheet,
         &marked(m.render("staff.waitlist_title", &args)),

@@ -37,7 +37,7 @@ fn text(bytes: &[u8]) -> String {
 async fn with_applications(count: usize, seed: u64) -> TestDatabase {
     let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    intake::synth::run(&db.store, &catalogue, count, seed, 1000).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, count, seed, 1000).await.expect("synth");
     db
 }
 
@@ -65,7 +65,7 @@ async fn follow_up_commands_refuse_a_run_that_left_out_later_applications() {
     let db = with_applications(40, 2).await;
     assert!(allocator(&db, "run", &["--pretend-now", CLOSED, "--seed", "s"]).status.success());
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    let late = intake::synth::run(&db.store, &catalogue, 3, 99, 10).await.expect("synth");
+    let late = loadgen::synth::run(&db.store, &catalogue, 3, 99, 10).await.expect("synth");
     assert_eq!(late.inserted, 3);
     let out = tempfile::tempdir().expect("temp dir");
     let out_dir = out.path().to_str().expect("utf-8 path");

@@ -42,7 +42,7 @@ async fn allocated(backend: Backend) -> Option<(store::testing::TestDatabase, te
     .expect("write");
     std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
     let catalogue = allocator::load_catalogue(dir.path()).expect("tiny campaign");
-    intake::synth::run(&db.store, &catalogue, 150, 12, 1000).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 150, 12, 1000).await.expect("synth");
     let hostile: Vec<ApplicationRow> = HOSTILE
         .iter()
         .enumerate()

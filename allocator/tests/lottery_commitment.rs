@@ -65,7 +65,7 @@ async fn a_wrong_seed_is_refused_and_nothing_is_stored(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let dir = committed();
     let catalogue = allocator::load_catalogue(dir.path()).expect("committed campaign");
-    intake::synth::run(&db.store, &catalogue, 200, 2, 200).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 200, 2, 200).await.expect("synth");
     // Registration still open: the seed is refused first, before anything else is looked at.
     let early = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), ..options("committed-seed ") };
     let refused = run(&db.store, &catalogue, dir.path(), &early).await.expect_err("refused");
@@ -83,7 +83,7 @@ async fn the_committed_seed_allocates_as_before_and_the_run_keeps_the_commitment
     let mut outcomes = Vec::new();
     for (db, dir) in [(&plain_db, &plain), (&committed_db, &committed)] {
         let catalogue = allocator::load_catalogue(dir.path()).expect("campaign");
-        intake::synth::run(&db.store, &catalogue, 400, 7, 400).await.expect("synth");
+        loadgen::synth::run(&db.store, &catalogue, 400, 7, 400).await.expect("synth");
         let record = run(&db.store, &catalogue, dir.path(), &options(SEED)).await.expect("run");
         let stored = db.store.current_run().await.expect("read").expect("stored");
         assert_eq!(stored.lottery_commitment, record.lottery_commitment, "the run stores what it checked");
@@ -129,7 +129,7 @@ async fn the_report_says_when_the_seed_does_not_match_its_stored_commitment() {
     let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
     let dir = committed();
     let catalogue = allocator::load_catalogue(dir.path()).expect("campaign");
-    intake::synth::run(&db.store, &catalogue, 50, 3, 50).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 50, 3, 50).await.expect("synth");
     run(&db.store, &catalogue, dir.path(), &options(SEED)).await.expect("run");
     let mut stored = db.store.current_run().await.expect("read").expect("stored");
     stored.seed = "another".into();

@@ -39,7 +39,7 @@ on_both_backends!(
 async fn everyone_is_allocated_or_waitlisted_once_within_capacity(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    intake::synth::run(&db.store, &catalogue, 4000, 3, 1000).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 4000, 3, 1000).await.expect("synth");
     let record = run(&db.store, &catalogue, &data(), &options("s1", false)).await.expect("run");
     assert_eq!((record.applicants, record.allocated + record.waitlisted), (4000, 4000));
     let stored = db.store.current_run().await.expect("read run").expect("a run is stored");
@@ -76,7 +76,7 @@ async fn everyone_is_allocated_or_waitlisted_once_within_capacity(backend: Backe
 async fn a_second_run_needs_replace_and_the_same_seed_gives_the_same_result(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    intake::synth::run(&db.store, &catalogue, 1500, 4, 1000).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 1500, 4, 1000).await.expect("synth");
     let first = run(&db.store, &catalogue, &data(), &options("same", false)).await.expect("run");
     let first_rows = db.store.all_allocations().await.expect("read");
 
@@ -101,7 +101,7 @@ async fn a_second_run_needs_replace_and_the_same_seed_gives_the_same_result(back
 async fn it_refuses_while_registration_is_open_unless_forced(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    intake::synth::run(&db.store, &catalogue, 100, 5, 100).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 100, 5, 100).await.expect("synth");
     let open = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), ..options("x", false) };
     let refused = run(&db.store, &catalogue, &data(), &open).await.expect_err("refused");
     assert!(refused.to_string().contains("registration is still open"), "{refused}");
@@ -113,7 +113,7 @@ async fn it_refuses_while_registration_is_open_unless_forced(backend: Backend) {
 async fn a_trial_run_is_stored_as_one_and_a_real_run_replaces_it_but_not_another_real_run(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    intake::synth::run(&db.store, &catalogue, 100, 7, 100).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 100, 7, 100).await.expect("synth");
     let open = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), force: true, ..options("trial", false) };
     assert!(run(&db.store, &catalogue, &data(), &open).await.expect("trial").trial);
     assert!(db.store.current_run().await.expect("read").expect("stored").trial, "stored as a trial");
@@ -140,7 +140,7 @@ async fn a_trial_run_is_stored_as_one_and_a_real_run_replaces_it_but_not_another
 async fn applications_for_a_centre_missing_from_the_catalogue_stop_the_run() {
     let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    intake::synth::run(&db.store, &catalogue, 300, 6, 300).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 300, 6, 300).await.expect("synth");
     let stored = db.store.all_applications().await.expect("read");
     let dropped = stored
         .iter()
@@ -180,7 +180,7 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
     let Some(db) = fresh(backend).await else { return };
     let tiny = tiny_campaign();
     let catalogue = allocator::load_catalogue(tiny.path()).expect("tiny campaign");
-    intake::synth::run(&db.store, &catalogue, 400, 8, 1000).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 400, 8, 1000).await.expect("synth");
     let record = run(&db.store, &catalogue, tiny.path(), &options("c", false)).await.expect("run");
     assert_eq!(record.allocated, 15 * 2 + 21 * 3, "every place is used");
     assert_eq!(record.waitlisted, 400 - record.allocated);
@@ -229,7 +229,7 @@ async fn the_report_adds_up_and_is_written(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let tiny = tiny_campaign();
     let catalogue = allocator::load_catalogue(tiny.path()).expect("tiny campaign");
-    intake::synth::run(&db.store, &catalogue, 300, 9, 1000).await.expect("synth");
+    loadgen::synth::run(&db.store, &catalogue, 300, 9, 1000).await.expect("synth");
     let record = run(&db.store, &catalogue, tiny.path(), &options("r", false)).await.expect("run");
     let applications = db.store.all_applications().await.expect("read");
     let allocations = db.store.all_allocations().await.expect("read");
@@ -286,7 +286,7 @@ async fn sqlite_and_postgres_allocate_the_same_applications_identically() {
     let catalogue = allocator::load_catalogue(dir.path()).expect("tiny campaign");
     let mut runs = Vec::new();
     for db in [&sqlite, &pg] {
-        intake::synth::run(&db.store, &catalogue, 900, 8, 250).await.expect("synth");
+        loadgen::synth::run(&db.store, &catalogue, 900, 8, 250).await.expect("synth");
         let record = run(&db.store, &catalogue, dir.path(), &options("cross", false)).await.expect("run");
         runs.push((record, db.store.all_allocations().await.expect("read")));
     }

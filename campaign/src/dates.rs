@@ -4,7 +4,17 @@
 //! day as `HH:MM`. Parsing is strict on purpose: `2028-1-5` is a typo to report,
 //! not something to guess at.
 
-use time::{Date, Month, Time};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, Month, OffsetDateTime, Time};
+
+const DATE: &[BorrowedFormatItem<'_>] = format_description!("[year]-[month]-[day]");
+const TIME: &[BorrowedFormatItem<'_>] = format_description!("[hour]:[minute]");
+const INSTANT: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute] UTC[offset_hour sign:mandatory]:[offset_minute]");
+const INSTANT_WITH_SECONDS: &[BorrowedFormatItem<'_>] = format_description!(
+    "[year]-[month]-[day] [hour]:[minute]:[second] UTC[offset_hour sign:mandatory]:[offset_minute]"
+);
 
 /// Parses exactly `YYYY-MM-DD` into a real calendar date.
 pub fn parse_date(text: &str) -> Option<Date> {
@@ -20,7 +30,7 @@ pub fn parse_date(text: &str) -> Option<Date> {
 
 /// Formats a date as `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    date.format(DATE).expect("a date has a year, a month and a day")
 }
 
 /// Parses exactly `HH:MM` (24-hour clock).
@@ -36,23 +46,14 @@ pub fn parse_time(text: &str) -> Option<Time> {
 
 /// Formats a time of day as `HH:MM`.
 pub fn format_time(time: Time) -> String {
-    format!("{:02}:{:02}", time.hour(), time.minute())
+    time.format(TIME).expect("a time has an hour and a minute")
 }
 
 /// An instant for operators, in the offset it was written with:
 /// `2027-12-31 23:59:59 UTC+08:00` (seconds only when not zero).
-pub fn format_instant(at: time::OffsetDateTime) -> String {
-    let seconds = if at.second() == 0 { String::new() } else { format!(":{:02}", at.second()) };
-    let (h, m, _) = at.offset().as_hms();
-    let sign = if h < 0 || m < 0 { '-' } else { '+' };
-    format!(
-        "{} {:02}:{:02}{seconds} UTC{sign}{:02}:{:02}",
-        format_date(at.date()),
-        at.hour(),
-        at.minute(),
-        h.unsigned_abs(),
-        m.unsigned_abs()
-    )
+pub fn format_instant(at: OffsetDateTime) -> String {
+    let format = if at.second() == 0 { INSTANT } else { INSTANT_WITH_SECONDS };
+    at.format(format).expect("an offset date-time has every part of an instant")
 }
 
 /// Whole years between `birth` and `on`: the age a person has on that day.
@@ -81,6 +82,7 @@ mod tests {
         use time::macros::datetime;
         assert_eq!(format_instant(datetime!(2027-12-31 23:59:59 +08:00)), "2027-12-31 23:59:59 UTC+08:00");
         assert_eq!(format_instant(datetime!(2027-01-02 08:00 -03:30)), "2027-01-02 08:00 UTC-03:30");
+        assert_eq!(format_instant(datetime!(2027-01-02 08:00 -00:30)), "2027-01-02 08:00 UTC-00:30");
     }
 
     #[test]
@@ -95,7 +97,9 @@ mod tests {
     #[test]
     fn dates_round_trip() {
         let d = date!(1931 - 07 - 04);
+        assert_eq!(format_date(d), "1931-07-04");
         assert_eq!(parse_date(&format_date(d)), Some(d));
+        assert_eq!(format_date(date!(0931 - 01 - 02)), "0931-01-02");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`application`]: turning a submitted form into a valid [`application::Application`].
 //! - [`lottery_commitment`]: the published commitment to the allocation's lottery seed.
 //! - [`messages`]: every user-facing text, in English and Bahasa Melayu.
+//! - [`reference`]: the reference an applicant is given for a stored application.
 
 pub mod application;
 pub mod calendar;
@@ -19,6 +20,7 @@ pub mod dates;
 pub mod lang;
 pub mod lottery_commitment;
 pub mod messages;
+pub mod reference;
 
 pub use application::{Application, FieldError, FieldErrors, RawApplication};
 pub use calendar::{Campaign, CampaignWeek, Helpline, RegistrationStatus, TimeWindow};

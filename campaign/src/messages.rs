@@ -104,7 +104,7 @@ impl Messages {
     /// An instant as written in the campaign file's own offset (Malaysian
     /// time), e.g. `Friday, 31 December 2027, 23:59`.
     pub fn date_time(&self, at: time::OffsetDateTime) -> String {
-        format!("{}, {:02}:{:02}", self.long_date(at.date()), at.hour(), at.minute())
+        format!("{}, {}", self.long_date(at.date()), crate::dates::format_time(at.time()))
     }
 }
 

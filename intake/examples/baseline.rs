@@ -38,7 +38,11 @@ async fn accept(State(catalogue): State<Arc<Catalogue>>, body: Bytes) -> impl In
     };
     match Application::parse(&raw, &catalogue) {
         Ok(app) => {
-            let row = store::ApplicationRow::new(&app, intake::reference::generate(), time::OffsetDateTime::now_utc());
+            let row = store::ApplicationRow::new(
+                &app,
+                campaign::reference::generate_with(&mut rand::rng()),
+                time::OffsetDateTime::now_utc(),
+            );
             (StatusCode::CREATED, format!("{{\"reference\":\"{}\"}}", row.reference))
         }
         Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, String::new()),

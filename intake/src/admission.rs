@@ -27,9 +27,10 @@ use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
 use crate::answer::Answer;
-use crate::app::AppState;
 use crate::error::ApiError;
-use crate::routes::applications::{self, requested};
+use crate::language::requested;
+use crate::paths;
+use crate::state::AppState;
 use crate::submission::Format;
 use crate::writer::Unavailable;
 
@@ -75,7 +76,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        if request.method() != Method::POST || request.uri().path() != applications::PATH {
+        if request.method() != Method::POST || request.uri().path() != paths::APPLICATIONS {
             return Admitted::Inner { future: self.inner.call(request) };
         }
         match refusal(&self.state, &request) {

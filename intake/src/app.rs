@@ -23,37 +23,11 @@ use crate::config::ServeArgs;
 use crate::connections::{self, ConnectionLimits};
 use crate::finish::FinishLayer;
 use crate::metrics::Metrics;
+use crate::paths;
 use crate::refusals::Refusals;
 use crate::routes;
+use crate::state::AppState;
 use crate::writer::{WriteQueue, WriterConfig};
-
-/// What every handler shares.
-#[derive(Debug)]
-pub struct AppState {
-    /// The campaign and its centres.
-    pub catalogue: Arc<Catalogue>,
-    /// The group-commit queue.
-    pub queue: WriteQueue,
-    /// The one source of "now".
-    pub clock: SharedClock,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
-    /// Submissions refused with 503, for the metrics and the log.
-    pub refusals: Refusals,
-    /// Answer page settings.
-    pub settings: PageSettings,
-    /// Submission slots: one is held from the moment a body is in until
-    /// the submission is answered.
-    pub in_flight: Arc<Semaphore>,
-    /// How many slots there are.
-    pub max_in_flight: usize,
-    /// Largest body.
-    pub body_limit: usize,
-    /// Time allowed to send the body.
-    pub body_timeout: Duration,
-    /// Time a submission waits for its commit.
-    pub commit_timeout: Duration,
-}
 
 /// A built intake, ready to serve.
 #[derive(Debug)]
@@ -106,12 +80,8 @@ impl Intake {
             .await
             .context("cannot start the writers")?;
         tracing::info!(backend = store.backend(), writers, queue = config.queue_capacity, "writers started");
-        let settings = PageSettings::new(
-            &catalogue,
-            routes::site::STYLESHEET_PATH.to_owned(),
-            args.form_url.clone(),
-            args.retry_after_secs,
-        );
+        let settings =
+            PageSettings::new(&catalogue, paths::STYLESHEET.to_owned(), args.form_url.clone(), args.retry_after_secs);
         let state = Arc::new(AppState {
             catalogue: Arc::new(catalogue),
             queue,

@@ -4,27 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
-
-/// Where the data lives, shared by every command that touches the database.
-#[derive(Debug, Clone, Args)]
-pub struct StoreArgs {
-    /// `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:var/temujanji.db")]
-    pub database_url: String,
-    /// Folder with campaign.toml, centres.csv and closures.csv.
-    #[arg(long, env = "TEMUJANJI_DATA", default_value = "data")]
-    pub data: PathBuf,
-}
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Readable lines for a terminal.
-    Human,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
+use clap::Args;
+pub use cli::{LogFormat, StoreArgs};
 
 /// Everything `intake serve` can be told.
 #[derive(Debug, Clone, Args)]
@@ -101,7 +82,7 @@ pub struct ServeArgs {
     pub commit_timeout_secs: u64,
     /// Act as if the time were this RFC 3339 instant, running on from it
     /// (rehearsals of a campaign whose registration is not open today).
-    #[arg(long, env = "INTAKE_PRETEND_NOW", value_parser = parse_instant)]
+    #[arg(long, env = "INTAKE_PRETEND_NOW", value_parser = cli::parse_instant)]
     pub pretend_now: Option<time::OffsetDateTime>,
     /// Base of Retry-After on 503 (the value sent is drawn between it and twice it).
     #[arg(long = "retry-after", env = "INTAKE_RETRY_AFTER", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -141,9 +122,4 @@ impl ServeArgs {
     pub fn commit_timeout(&self) -> Duration {
         Duration::from_secs(self.commit_timeout_secs)
     }
-}
-
-fn parse_instant(text: &str) -> Result<time::OffsetDateTime, String> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| format!("{text:?} is not an RFC 3339 instant such as 2027-06-01T10:00:00+08:00: {e}"))
 }

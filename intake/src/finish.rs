@@ -20,7 +20,7 @@ use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
 use crate::metrics::{Metrics, RequestLabels};
-use crate::routes;
+use crate::paths;
 
 /// Headers every response carries. The CSP allows nothing from elsewhere and
 /// no inline code, which also covers the static site when intake serves it.
@@ -44,8 +44,7 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
 
 /// Routes counted under their own name in the request metrics; anything
 /// else (the static site, unknown paths) is counted as `other`.
-const COUNTED_ROUTES: [&str; 5] =
-    [routes::applications::PATH, routes::site::STYLESHEET_PATH, "/healthz", "/readyz", "/metrics"];
+const COUNTED_ROUTES: [&str; 5] = [paths::APPLICATIONS, paths::STYLESHEET, "/healthz", "/readyz", "/metrics"];
 
 /// See the module documentation.
 #[derive(Debug, Clone)]

@@ -1,8 +1,10 @@
-//! Which language to answer in before the body says: the form's address
-//! (`?lang=ms`), else the browser's preference.
+//! Which language (and format) to answer in before the body says: the
+//! form's address (`?lang=ms`), else the browser's preference.
 
 use axum::http::{HeaderMap, Uri, header};
 use campaign::Lang;
+
+use crate::submission::Format;
 
 /// The language a request asks for by its address or its `Accept-Language`.
 pub fn requested_language(uri: &Uri, headers: &HeaderMap) -> Option<Lang> {
@@ -10,6 +12,16 @@ pub fn requested_language(uri: &Uri, headers: &HeaderMap) -> Option<Lang> {
         form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "lang").and_then(|(_, code)| code.parse().ok())
     });
     from_query.or_else(|| headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok().and_then(preferred))
+}
+
+/// The language and format a request asks for, before its body is read:
+/// the form's address names its language (`?lang=ms`), else the browser's
+/// preference; the format is the content type's. A refusal sent before the
+/// body is read (busy, too large) can only go by these.
+pub fn requested(uri: &Uri, headers: &HeaderMap) -> (Lang, Option<Format>) {
+    let lang = requested_language(uri, headers).unwrap_or_default();
+    let format = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(Format::from_content_type);
+    (lang, format)
 }
 
 /// The supported language the browser prefers most, by quality (`q=`):

@@ -15,21 +15,12 @@ pub mod error;
 pub mod finish;
 pub mod language;
 pub mod metrics;
-pub mod reference;
+pub mod paths;
 pub mod refusals;
 pub mod routes;
+pub mod state;
 pub mod submission;
-pub mod synth;
-pub mod telemetry;
 pub mod throttled_log;
 pub mod writer;
 
-use std::path::Path;
-
-use anyhow::Context;
-use campaign::Catalogue;
-
-/// Loads the campaign in `data`, with the problems listed if it is invalid.
-pub fn load_catalogue(data: &Path) -> anyhow::Result<Catalogue> {
-    Catalogue::load(data).with_context(|| format!("cannot load the campaign in {}", data.display()))
-}
+pub use cli::load_catalogue;

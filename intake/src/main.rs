@@ -31,28 +31,13 @@ enum Command {
     Migrate(StoreArgs),
     /// Load and check the campaign files, then print a summary.
     Check(StoreArgs),
-    /// Store N synthetic, valid, realistic applications (benchmarks and rehearsals).
-    Synth {
-        /// Database and campaign files.
-        #[command(flatten)]
-        store: StoreArgs,
-        /// How many applications.
-        #[arg(long, default_value_t = 10_000)]
-        count: usize,
-        /// Seed: the same seed gives the same applications.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Applications per transaction.
-        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=5000))]
-        batch: u64,
-    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => {
-            intake::telemetry::init(args.log_format);
+            cli::init_logging(args.log_format);
             let catalogue = intake::load_catalogue(&args.store.data)?;
             tracing::info!("{}", catalogue.summary());
             let clock: SharedClock = match args.pretend_now {
@@ -75,28 +60,10 @@ async fn main() -> anyhow::Result<()> {
             intake.serve(listeners, shutdown_signal()).await
         }
         Command::Migrate(args) => {
-            intake::telemetry::init(LogFormat::Human);
+            cli::init_logging(LogFormat::Human);
             let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
             store.migrate().await?;
             tracing::info!(backend = store.backend(), "migrations applied");
-            Ok(())
-        }
-        Command::Synth { store: args, count, seed, batch } => {
-            intake::telemetry::init(LogFormat::Human);
-            let catalogue = intake::load_catalogue(&args.data)?;
-            let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
-            store.migrate().await?;
-            let started = std::time::Instant::now();
-            let report = intake::synth::run(&store, &catalogue, count, seed, batch as usize).await?;
-            let secs = started.elapsed().as_secs_f64();
-            tracing::info!(
-                inserted = report.inserted,
-                already_stored = report.already_stored,
-                seconds = format!("{secs:.2}"),
-                per_second = format!("{:.0}", report.inserted as f64 / secs.max(1e-9)),
-                "synthetic applications stored"
-            );
-            store.close().await;
             Ok(())
         }
         Command::Check(args) => {

@@ -16,7 +16,7 @@ use tokio::sync::{Mutex, Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
-use crate::reference;
+use campaign::reference;
 
 /// How a committed submission ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,7 +258,7 @@ fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: In
             InsertOutcome::IdentityTaken => Stored::IdentityTaken,
             InsertOutcome::ReferenceTaken => {
                 let mut submission = submission;
-                submission.row.reference = reference::generate();
+                submission.row.reference = reference::generate_with(&mut rand::rng());
                 again.push(submission);
                 continue;
             }

@@ -47,7 +47,7 @@ struct Args {
     /// Without it, the rehearsal runs on an SQLite file with one instance.
     #[arg(long)]
     postgres: Option<String>,
-    /// Folder with the release binaries (intake, site-gen, allocator, examples/loadgen).
+    /// Folder with the release binaries (intake, site-gen, allocator, loadgen).
     #[arg(long, default_value = "target/release")]
     bin: PathBuf,
     /// Campaign files.
@@ -161,7 +161,7 @@ async fn main() -> anyhow::Result<()> {
     let stage = Instant::now();
     let mut instances = Instances::start(&args.bin, &args.data, &database_url, &during, args.instances, &work.root)?;
     instances.wait_ready(Duration::from_secs(30)).await?;
-    let mut loadgen = Command::new(args.bin.join("examples/loadgen"));
+    let mut loadgen = Command::new(args.bin.join("loadgen"));
     for url in instances.submit_urls() {
         loadgen.args(["--url", &url]);
     }

@@ -9,14 +9,5 @@ pub mod pages;
 pub mod report;
 pub mod rules;
 
-use std::path::Path;
-
-use anyhow::Context;
-use campaign::Catalogue;
-
 pub use build::{BuildOptions, build};
-
-/// Loads the campaign in `data`, with the problems listed if it is invalid.
-pub fn load_catalogue(data: &Path) -> anyhow::Result<Catalogue> {
-    Catalogue::load(data).with_context(|| format!("cannot load the campaign in {}", data.display()))
-}
+pub use cli::load_catalogue;

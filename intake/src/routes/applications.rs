@@ -5,7 +5,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Uri, header};
 use axum::response::Response;
 use axum::routing::post;
 use campaign::application::MobilePhone;
@@ -14,29 +13,17 @@ use http_body_util::BodyExt;
 use store::ApplicationRow;
 
 use crate::answer::Answer;
-use crate::app::AppState;
 use crate::error::ApiError;
-use crate::language::requested_language;
-use crate::reference;
+use crate::language::requested;
+use crate::paths;
+use crate::state::AppState;
 use crate::submission::{self, Format};
 use crate::writer::{Stored, Unavailable};
-
-/// The path of the submission endpoint.
-pub const PATH: &str = "/api/v1/applications";
+use campaign::reference;
 
 /// The submission route.
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route(PATH, post(submit))
-}
-
-/// The language and format a request asks for, before its body is read:
-/// the form's address names its language (`?lang=ms`), else the browser's
-/// preference; the format is the content type's. A refusal sent before the
-/// body is read (busy, too large) can only go by these.
-pub(crate) fn requested(uri: &Uri, headers: &HeaderMap) -> (Lang, Option<Format>) {
-    let lang = requested_language(uri, headers).unwrap_or_default();
-    let format = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(Format::from_content_type);
-    (lang, format)
+    Router::new().route(paths::APPLICATIONS, post(submit))
 }
 
 // The whole request rather than `Uri` and `HeaderMap` extractors, which
@@ -92,7 +79,7 @@ async fn accept(
     }
     let application = Application::parse(&raw, &state.catalogue).map_err(ApiError::Invalid)?;
     let phone = application.phone.clone();
-    let row = ApplicationRow::new(&application, reference::generate(), now);
+    let row = ApplicationRow::new(&application, reference::generate_with(&mut rand::rng()), now);
     let committed = state.queue.submit(row)?;
     match tokio::time::timeout(state.commit_timeout, committed).await {
         Ok(Ok(Ok(stored))) => Ok((stored, phone)),

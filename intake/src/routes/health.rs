@@ -12,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `/healthz` and `/readyz`, for the public listener.
 pub fn router() -> Router<Arc<AppState>> {

@@ -14,17 +14,15 @@ use axum::routing::get;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::app::AppState;
+use crate::paths;
+use crate::state::AppState;
 
 /// The stylesheet shared with the static site.
 pub const STYLESHEET: &str = include_str!("../../../templates/site/style.css");
 
-/// Where intake serves [`STYLESHEET`] for its answer pages.
-pub const STYLESHEET_PATH: &str = "/api/v1/style.css";
-
-/// The stylesheet route.
+/// The stylesheet route, at [`paths::STYLESHEET`] for the answer pages.
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route(STYLESHEET_PATH, get(stylesheet))
+    Router::new().route(paths::STYLESHEET, get(stylesheet))
 }
 
 async fn stylesheet() -> impl IntoResponse {

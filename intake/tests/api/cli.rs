@@ -5,7 +5,7 @@ use std::process::Command;
 use crate::helpers::data_dir;
 
 #[test]
-fn synth_and_migrate_work_from_the_command_line() {
+fn migrate_and_check_work_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite:{}", dir.path().join("cli.db").display());
     let data = data_dir();
@@ -15,17 +15,6 @@ fn synth_and_migrate_work_from_the_command_line() {
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     run(&["migrate", "--database-url", &url]);
-    let log = run(&[
-        "synth",
-        "--count",
-        "250",
-        "--seed",
-        "3",
-        "--database-url",
-        &url,
-        "--data",
-        data.to_str().expect("utf-8"),
-    ]);
-    assert!(log.contains("inserted=250"), "{log}");
+    assert!(dir.path().join("cli.db").exists(), "migrate creates the database");
     assert!(run(&["check", "--data", data.to_str().expect("utf-8")]).contains("537 centres"));
 }

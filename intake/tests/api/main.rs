@@ -11,4 +11,3 @@ mod outage;
 mod overload;
 mod site;
 mod submit;
-mod synth;

@@ -1,4 +1,7 @@
 //! Application references: short, random, and easy to read aloud.
+//!
+//! The caller brings the randomness (intake the thread's generator, the
+//! synthetic data a seeded one), so this stays as pure as the rest.
 
 use rand::RngExt;
 
@@ -10,12 +13,7 @@ pub const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// decides uniqueness).
 const LENGTH: usize = 10;
 
-/// A fresh random reference, written `XXXXX-XXXXX`.
-pub fn generate() -> String {
-    generate_with(&mut rand::rng())
-}
-
-/// A reference drawn from `rng` (seeded for reproducible synthetic data).
+/// A reference drawn from `rng`, written `XXXXX-XXXXX`.
 pub fn generate_with(rng: &mut impl rand::Rng) -> String {
     let mut out = String::with_capacity(LENGTH + 1);
     for i in 0..LENGTH {
@@ -30,6 +28,10 @@ pub fn generate_with(rng: &mut impl rand::Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn generate() -> String {
+        generate_with(&mut rand::rng())
+    }
 
     #[test]
     fn references_are_unambiguous_and_shaped() {

@@ -3,7 +3,7 @@
 //! Closed loop (`--rate 0`: each connection sends its next request when the
 //! last is answered) or open loop (`--rate N`: N requests a second whatever
 //! the answers, as a crowd behaves). Every request carries a fresh, realistic
-//! application drawn from the campaign's catalogue (`intake::synth`) unless
+//! application drawn from the campaign's catalogue (`loadgen::synth`) unless
 //! chosen as a duplicate (an earlier one sent again, as after a lost answer)
 //! or an invalid one (a landline for a phone). Stops at `--count` requests or
 //! `--duration` seconds, whichever comes first.
@@ -70,8 +70,8 @@ struct Args {
 
 #[derive(Default)]
 struct Tally {
-    /// Latency in microseconds by status (0 for network errors).
-    latencies: std::collections::BTreeMap<u16, Vec<u32>>,
+    /// Latency by status (0 for network errors).
+    latencies: loadgen::latency::Latencies,
     acks: Vec<(String, String, u16)>,
     rejected: Vec<(String, u16)>,
     /// Answers and 2xx by the URL that gave the final answer.
@@ -119,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = started + Duration::from_secs(args.duration);
     let slots = Arc::new(Semaphore::new(args.connections));
     let catalogue = campaign::Catalogue::load(&args.data)?;
-    let mut generator = intake::synth::Generator::new(&catalogue, args.seed);
+    let mut generator = loadgen::synth::Generator::new(&catalogue, args.seed);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let mut valid_sent: Vec<Arc<Submission>> = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
@@ -179,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
                     .body(submission.json.clone())
                     .send()
                     .await;
-                let micros = u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX);
+                let micros = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
                 let (status, retry_after, reference) = match result {
                     Ok(response) => {
                         let status = response.status().as_u16();
@@ -197,7 +197,7 @@ async fn main() -> anyhow::Result<()> {
                 let retryable = status == 0 || status == 503;
                 let again = {
                     let mut t = tally.lock().expect("tally");
-                    t.latencies.entry(status).or_default().push(micros);
+                    t.latencies.record(status, micros);
                     match (status, reference) {
                         (200..=299, Some(reference)) => t.acks.push((reference, id_number, status)),
                         (400..=499, _) => t.rejected.push((id_number, status)),
@@ -231,20 +231,9 @@ async fn main() -> anyhow::Result<()> {
     while tasks.join_next().await.is_some() {}
     let elapsed = started.elapsed();
     let tally = tally.lock().expect("tally");
-    let mut by_status = serde_json::Map::new();
-    let mut answered = 0;
-    for (status, latencies) in &tally.latencies {
-        let mut sorted = latencies.clone();
-        sorted.sort_unstable();
-        let pct = |p: f64| {
-            sorted.get(((sorted.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0) as f64 / 1000.0
-        };
-        answered += sorted.len();
-        by_status.insert(
-            if *status == 0 { "network_error".to_owned() } else { status.to_string() },
-            json!({ "count": sorted.len(), "p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": pct(1.0) }),
-        );
-    }
+    let answered = tally.latencies.answers();
+    let by_status =
+        tally.latencies.summary(|status| if status == 0 { "network_error".to_owned() } else { status.to_string() });
     let ok = tally.acks.len();
     let summary = json!({
         "sent": sent,

@@ -10,7 +10,7 @@
 //! at the end one JSON line to stdout: connections made, closed by the
 //! server, and the longest any one stayed open.
 //!
-//! `cargo run --release -p intake --example hostile -- --address 127.0.0.1:8080 --mode idle --connections 10000 --duration 20`
+//! `cargo run --release -p loadgen --bin hostile -- --address 127.0.0.1:8080 --mode idle --connections 10000 --duration 20`
 
 use std::net::SocketAddr;
 use std::sync::Arc;

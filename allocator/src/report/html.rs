@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use crate::report::Report;
+use super::Report;
 
 /// Width of a full bar, in CSS pixels.
 const BAR_WIDTH: f64 = 200.0;

@@ -9,15 +9,16 @@
 //! per request than the server and, sharing the cores, could not offer twice
 //! the server's rate, which is what this run is for.
 //!
-//! `cargo run --release -p intake --example flood -- --url http://127.0.0.1:8080/api/v1/applications --rate 30000`
+//! `cargo run --release -p loadgen --bin flood -- --url http://127.0.0.1:8080/api/v1/applications --rate 30000`
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
+use loadgen::answer_head;
+use loadgen::latency::Latencies;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -77,25 +78,18 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     drop(due_tx);
-    let mut latencies: BTreeMap<u16, Vec<u32>> = BTreeMap::new();
+    let mut latencies = Latencies::default();
     let deadline = tokio::time::Instant::now() + DRAIN;
     while let Ok(Some(joined)) = tokio::time::timeout_at(deadline, connections.join_next()).await {
         for (status, micros) in joined? {
-            latencies.entry(status).or_default().push(micros);
+            latencies.record(status, u64::from(micros));
         }
     }
     let unanswered = connections.len();
     connections.abort_all();
     let seconds = started.elapsed().as_secs_f64();
-    let ok: usize = latencies.iter().filter(|(s, _)| (200..300).contains(*s)).map(|(_, l)| l.len()).sum();
-    let by_status: serde_json::Map<String, serde_json::Value> = latencies
-        .iter_mut()
-        .map(|(status, l)| {
-            l.sort_unstable();
-            let at = |q: f64| f64::from(l[((l.len() - 1) as f64 * q) as usize]) / 1000.0;
-            (status.to_string(), json!({"count": l.len(), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": at(1.0)}))
-        })
-        .collect();
+    let ok = latencies.successes();
+    let by_status = latencies.summary(|status| status.to_string());
     let summary = json!({
         "offered_per_s": args.rate,
         "sent": offered,
@@ -178,36 +172,22 @@ async fn exchange(
     let s = stream.as_mut().context("connected")?;
     s.write_all(request).await?;
     let mut filled = 0;
-    let head_end = loop {
+    let head = loop {
         if filled == buffer.len() {
             buffer.resize(buffer.len() * 2, 0);
         }
         let read = s.read(&mut buffer[filled..]).await?;
         anyhow::ensure!(read > 0, "closed before the answer");
         filled += read;
-        if let Some(at) = buffer[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
+        if let Some(head) = answer_head::parse(&buffer[..filled])? {
+            break head;
         }
     };
-    let head = std::str::from_utf8(&buffer[..head_end])?;
-    let status: u16 = head.get(9..12).context("a status line")?.parse()?;
-    let mut length = 0usize;
-    let mut keep_alive = true;
-    for line in head.split("\r\n").skip(1) {
-        if let Some((name, value)) = line.split_once(':') {
-            let (name, value) = (name.trim(), value.trim());
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.parse()?;
-            } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
-                keep_alive = false;
-            }
-        }
-    }
-    let mut body_read = filled - head_end;
-    while body_read < length {
+    let mut body_read = filled - head.head_length;
+    while body_read < head.body_length {
         let read = s.read(&mut buffer[..]).await?;
         anyhow::ensure!(read > 0, "closed in the body");
         body_read += read;
     }
-    Ok((status, keep_alive))
+    Ok((head.status, head.keep_alive))
 }

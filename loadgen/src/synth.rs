@@ -11,7 +11,7 @@ use rand::{RngExt, SeedableRng};
 use store::{ApplicationRow, InsertOutcome, Store};
 use time::{Date, Duration};
 
-use crate::reference;
+use campaign::reference;
 
 /// Share of adults by age band (Malaysia's adult population, rounded):
 /// (lowest age, highest age, weight).

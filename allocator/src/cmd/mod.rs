@@ -1,0 +1,55 @@
+//! One module per `allocator` command, each a flag struct and a `run`.
+
+mod check;
+mod commit_seed;
+mod confirmations;
+mod export;
+mod report;
+mod run;
+mod scan;
+mod stored;
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Allocate every stored application and store the result in one transaction.
+    Run(run::RunArgs),
+    /// Draw a lottery seed before registration opens, keep it in FILE (readable by its owner
+    /// only; never printed) and print the commitment to publish in campaign.toml.
+    CommitSeed(commit_seed::CommitSeedArgs),
+    /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
+    Confirmations(stored::WriteFromStoredArgs),
+    /// Write the staff lists: per centre and state folder, day lists and
+    /// waiting lists (CSV), summary.csv and manifest.json.
+    Export(export::ExportArgs),
+    /// Print the auditor's figures and write them to DIR (report.json and CSVs).
+    Report(stored::WriteFromStoredArgs),
+    /// Read every application as the run does, and say how many and how fast
+    /// (a check that the store is readable, and the floor of the run's time).
+    Scan(cli::StoreArgs),
+    /// Load and check the campaign files, then print a summary.
+    Check(cli::StoreArgs),
+}
+
+impl Command {
+    /// Carries the command out; an error is a refusal for the operator.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self {
+            Command::Run(args) => run::run(args).await,
+            Command::CommitSeed(args) => commit_seed::run(&args),
+            Command::Confirmations(args) => confirmations::run(args).await,
+            Command::Export(args) => export::run(args).await,
+            Command::Report(args) => report::run(args).await,
+            Command::Scan(args) => scan::run(&args).await,
+            Command::Check(args) => check::run(&args),
+        }
+    }
+}
+
+/// Opens the store named on the command line, with its schema up to date.
+async fn open_store(args: &cli::StoreArgs) -> anyhow::Result<store::Store> {
+    let store = store::Store::connect(&store::ConnectOptions::new(args.database_url.clone())).await?;
+    store.migrate().await?;
+    Ok(store)
+}

@@ -1,0 +1,17 @@
+//! `allocator report`: the auditor's figures, printed and written.
+
+use super::stored::{Stored, WriteFromStoredArgs};
+
+pub async fn run(args: WriteFromStoredArgs) -> anyhow::Result<()> {
+    let catalogue = cli::load_catalogue(&args.store.data)?;
+    let Stored { store, run, applications, allocations } = Stored::open(&args.store, &args.stale).await?;
+    let report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
+    print!("{}", report.summary());
+    report.write(&args.out)?;
+    println!(
+        "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv and busiest_days.csv to {}",
+        args.out.display()
+    );
+    store.close().await;
+    Ok(())
+}
