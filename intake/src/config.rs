@@ -58,7 +58,9 @@ pub struct ServeArgs {
     /// Seconds a connection may stay open with nothing to do: before its
     /// first byte, and between keep-alive requests. Short, since a person
     /// sends one application and a browser reconnects at little cost; every
-    /// idle socket is one an attacker can hold.
+    /// idle socket is one an attacker can hold. Each connection's deadline
+    /// is drawn in the last quarter, so a crowd that came together leaves
+    /// apart.
     #[arg(long = "idle-timeout", env = "INTAKE_IDLE_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
     /// Seconds a client may take to send a request head, from its first

@@ -32,6 +32,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use pin_project_lite::pin_project;
+use rand::RngExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
@@ -83,7 +84,7 @@ pub async fn serve(
                 }
             },
         };
-        let Some(connection) = registry.open() else {
+        let Some(connection) = registry.open(limits.idle_timeout) else {
             // Every connection is busy with a request: nothing can go to make
             // room, and the newcomer is closed at once rather than queued.
             metrics.connections_closed.get_or_create(&ConnectionLabels { reason: "cap" }).inc();
@@ -133,6 +134,10 @@ struct Connection {
     evict: Notify,
     /// Woken when a request head starts, whose deadline is nearer.
     head_began: Notify,
+    /// This connection's idle timeout: drawn in the last quarter of the
+    /// limit, so that a crowd that arrived together is not closed, and does
+    /// not come back, all in the same instant.
+    idle_timeout: Duration,
     /// Whether bytes arrived since the connection last became idle: a
     /// cheap check before taking the state's lock on every read.
     head_seen: AtomicBool,
@@ -178,7 +183,7 @@ impl Connection {
         match (state.idle_since, state.head_started) {
             (None, _) => None,
             (Some(_), Some(head)) => Some((head + limits.header_timeout, End::HeaderTimeout)),
-            (Some(idle), None) => Some((idle + limits.idle_timeout, End::Idle)),
+            (Some(idle), None) => Some((idle + self.idle_timeout, End::Idle)),
         }
     }
 }
@@ -225,12 +230,13 @@ impl Registry {
     /// Registers a new connection, idle, making room by evicting the
     /// connection idle the longest if the cap is reached; `None` if nothing
     /// can go.
-    fn open(&self) -> Option<Arc<Connection>> {
+    fn open(&self, idle_timeout: Duration) -> Option<Arc<Connection>> {
         let now = Instant::now();
         let connection = Arc::new(Connection {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             evict: Notify::new(),
             head_began: Notify::new(),
+            idle_timeout: idle_timeout.mul_f64(rand::rng().random_range(0.75..=1.0)),
             head_seen: AtomicBool::new(false),
             state: Mutex::new(ConnectionState { idle_since: Some(now), head_started: None, evicted: false }),
         });
@@ -352,7 +358,7 @@ impl ConnectionTask {
         tokio::select! {
             peeked = stream.peek(&mut first) => if !matches!(peeked, Ok(1..)) { return End::Done },
             () = self.connection.evict.notified() => return End::Evicted,
-            () = tokio::time::sleep(self.limits.idle_timeout) => return End::Idle,
+            () = tokio::time::sleep(self.connection.idle_timeout) => return End::Idle,
             _ = self.stopping.changed() => return End::Shutdown,
         }
         // Boxed: the HTTP state is the bulk of a connection's memory, and a
