@@ -30,16 +30,16 @@ pub struct ServeArgs {
     #[arg(long, env = "INTAKE_LOG_FORMAT", value_enum, default_value = "human")]
     pub log_format: LogFormat,
     /// Applications that may wait for the database; beyond it, 503 at once.
-    /// It bounds the wait for a commit: 256 queued is ~10 ms at 25,000
-    /// commits a second, and still ~20 ms when a flood halves that.
+    /// It bounds the wait for a commit: a full queue is a few batches' work.
     #[arg(long, env = "INTAKE_QUEUE_CAPACITY", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub queue_capacity: u32,
     /// Most applications committed in one transaction.
     #[arg(long, env = "INTAKE_MAX_BATCH", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=5000))]
     pub max_batch: u32,
     /// Concurrent writers (Postgres only; SQLite always has one). One writer
-    /// makes the largest batches, which measured fastest against a local
-    /// database; raise it when each commit waits on a long network round trip.
+    /// makes the largest batches, the fastest against a nearby database
+    /// (docs/performance.md); raise it when each commit waits on a long
+    /// network round trip.
     #[arg(long, env = "INTAKE_WRITERS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub writers: u32,
     /// Submission slots: a submission holds one from the moment its whole

@@ -270,11 +270,10 @@ fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: In
 }
 
 /// How long the SQLite writer waits for more of a batch while every
-/// admission slot is taken. Then intake is refusing, its CPU is short, and
+/// submission slot is taken. Then intake is refusing, its CPU is short, and
 /// each commit costs about as much for 10 rows as for 20 (the fsync and the
-/// WAL frames of shared pages): measured under floods of 75,000 req/s,
-/// batches of 23-32 rows instead of about 11, 3% less CPU an answer, and a
-/// lower accepted p99 in five runs of seven. Below that load no one waits.
+/// WAL frames of shared pages), so fuller batches cost less an answer
+/// (figures in docs/performance.md). Below that load no one waits.
 const LINGER_WHEN_FULL: Duration = Duration::from_micros(500);
 
 /// The SQLite writer: one thread, one connection, one batch at a time.

@@ -37,8 +37,8 @@ impl Latencies {
         self.by_status.range(200..300).map(|(_, h)| h.len()).sum()
     }
 
-    /// `{"<status>": {"count", "p50_ms", "p99_ms", "max_ms"}}`, each status
-    /// named by `name`.
+    /// Per status (named by `name`): the count, the median, the 99th
+    /// percentile and the largest latency, in milliseconds.
     pub fn summary(&self, name: impl Fn(u16) -> String) -> Map<String, Value> {
         let ms = |micros: u64| micros as f64 / 1000.0;
         self.by_status
