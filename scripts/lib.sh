@@ -3,6 +3,9 @@
 # Where cargo puts its builds: CARGO_TARGET_DIR, a config file's build.target-dir,
 # or ./target, as cargo itself decides.
 target_dir() {
-    cargo metadata --format-version 1 --no-deps --offline 2>/dev/null \
-        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p'
+    local dir
+    dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
+        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+    # Should cargo not answer, its default.
+    echo "${dir:-target}"
 }

@@ -97,9 +97,8 @@ async fn accept(
 /// view into the connection's read buffer, and one kept alive pins that
 /// whole buffer, so a client trickling a byte at a time would make intake
 /// hold kilobytes for every byte it sends.
-async fn read_body(body: Body, state: &AppState) -> Result<Vec<u8>, ApiError> {
+async fn read_body(mut body: Body, state: &AppState) -> Result<Vec<u8>, ApiError> {
     let read = async {
-        let mut body = body;
         let declared = usize::try_from(http_body::Body::size_hint(&body).lower()).unwrap_or(usize::MAX);
         let mut bytes = Vec::with_capacity(declared.min(state.body_limit));
         while let Some(frame) = body.frame().await {
