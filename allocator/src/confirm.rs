@@ -39,7 +39,7 @@ pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow, full_n
                 &[
                     ("name", name),
                     ("date", &m.date(a.date)),
-                    ("time", &format!("{}-{}", a.window_start, a.window_end)),
+                    ("time", &a.window.to_string()),
                     ("centre", centre),
                     ("reference", &allocation.reference),
                 ],
@@ -117,11 +117,12 @@ pub fn write_outbox(
         let application = by_reference
             .get(allocation.reference.as_str())
             .with_context(|| format!("allocation {} has no application", allocation.reference))?;
-        let lang = application.lang.parse::<Lang>().unwrap_or_default();
+        let lang = application.lang;
         let centre = catalogue.centre(&allocation.centre_id);
-        let (date, window) = allocation.appointment.as_ref().map_or((String::new(), String::new()), |a| {
-            (campaign::dates::format_date(a.date), format!("{}-{}", a.window_start, a.window_end))
-        });
+        let (date, window) = allocation
+            .appointment
+            .as_ref()
+            .map_or((String::new(), String::new()), |a| (campaign::dates::format_date(a.date), a.window.to_string()));
         let cells = [
             allocation.reference.as_str(),
             application.phone.as_str(),
@@ -133,7 +134,7 @@ pub fn write_outbox(
             centre.map_or("", |c| c.address.as_str()),
             &date,
             &window,
-            allocation.choice_met.as_str(),
+            &allocation.choice_met_text(),
             &sms(catalogue, lang, allocation, &application.full_name),
         ];
         writer.write_record(cells.map(neutralise).iter().map(|cell| cell.as_bytes()))?;
@@ -146,10 +147,15 @@ pub fn write_outbox(
 mod tests {
     use std::path::Path;
 
+    use campaign::{ChoiceMet, TimeWindow};
     use store::Appointment;
-    use time::macros::date;
+    use time::macros::{date, time};
 
     use super::*;
+
+    fn window(start: time::Time, end: time::Time) -> TimeWindow {
+        TimeWindow { start, end }
+    }
 
     fn sample() -> Catalogue {
         Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("sample data")
@@ -163,7 +169,6 @@ mod tests {
             centre_id: centre.into(),
             waitlist_position: appointment.is_none().then_some(999_999),
             appointment,
-            choice_met: "week1".into(),
         }
     }
 
@@ -173,14 +178,17 @@ mod tests {
     #[test]
     fn every_sms_fits_one_gsm7_segment_for_every_centre_in_both_languages() {
         let catalogue = sample();
-        let slot =
-            Appointment { date: date!(2028 - 01 - 19), window_start: "16:00".into(), window_end: "17:00".into() };
+        let slot = Appointment {
+            date: date!(2028 - 01 - 19),
+            window: window(time!(16:00), time!(17:00)),
+            met: ChoiceMet::Week(1),
+        };
         let mut shortened = 0;
         for centre in catalogue.centres() {
             for lang in Lang::ALL {
-                for appointment in [Some(slot.clone()), None] {
+                for appointment in [Some(slot), None] {
                     for name in ["Ali", LONG_NAME] {
-                        let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), appointment.clone()), name);
+                        let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), appointment), name);
                         let n = gsm7::septets(&text).unwrap_or(usize::MAX);
                         assert!(n <= gsm7::SEGMENT, "{lang} {}: {n} septets: {text}", centre.id);
                         assert!(text.contains("WWWWW-WWWWW"), "the reference is always there: {text}");
@@ -204,8 +212,11 @@ mod tests {
         let text = sms(&catalogue, Lang::En, &allocation(longest.id.as_str(), None), "Ali");
         assert!(text.contains(&format!("{} ", longest.id)) && text.contains("..."), "{text}");
         let shortest = catalogue.centres().iter().min_by_key(|c| c.name.len()).expect("centres");
-        let slot =
-            Appointment { date: date!(2028 - 01 - 10), window_start: "09:00".into(), window_end: "10:00".into() };
+        let slot = Appointment {
+            date: date!(2028 - 01 - 10),
+            window: window(time!(09:00), time!(10:00)),
+            met: ChoiceMet::Week(1),
+        };
         let text = sms(&catalogue, Lang::Ms, &allocation(shortest.id.as_str(), Some(slot)), "Tan  Wei Ming");
         assert_eq!(
             text,

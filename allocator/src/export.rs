@@ -86,8 +86,8 @@ pub fn write_exports(
             entries.into_iter().partition(|(a, _)| a.appointment.is_some());
         booked.sort_by(|(a, x), (b, y)| {
             let (sa, sb) = (a.appointment.as_ref(), b.appointment.as_ref());
-            sa.map(|s| (s.date, &s.window_start))
-                .cmp(&sb.map(|s| (s.date, &s.window_start)))
+            sa.map(|s| (s.date, s.window.start))
+                .cmp(&sb.map(|s| (s.date, s.window.start)))
                 .then_with(|| x.full_name.to_lowercase().cmp(&y.full_name.to_lowercase()))
                 .then_with(|| a.reference.cmp(&b.reference))
         });
@@ -96,7 +96,7 @@ pub fn write_exports(
         let person = |app: &ApplicationRow| -> [String; 6] {
             [
                 app.full_name.clone(),
-                app.id_type.clone(),
+                app.id_type.code().to_owned(),
                 printed_id(app),
                 campaign::dates::format_date(app.birth_date),
                 campaign::dates::age_on(app.birth_date, on).to_string(),
@@ -110,7 +110,7 @@ pub fn write_exports(
                 let [name, id_type, id_number, birth, age, phone] = person(app);
                 vec![
                     campaign::dates::format_date(slot.date),
-                    format!("{}-{}", slot.window_start, slot.window_end),
+                    slot.window.to_string(),
                     a.reference.clone(),
                     name,
                     id_type,
@@ -118,7 +118,7 @@ pub fn write_exports(
                     birth,
                     age,
                     phone,
-                    a.choice_met.clone(),
+                    slot.met.to_string(),
                     String::new(),
                 ]
             })
@@ -264,11 +264,11 @@ fn write_csv(
 
 /// The identity number as printed: MyKad `YYMMDD-PB-###G`, passports as stored.
 fn printed_id(app: &ApplicationRow) -> String {
-    match app.id_type.as_str() {
-        "mykad" => campaign::application::MyKadNumber::parse(&app.id_number)
+    match app.id_type {
+        campaign::application::IdType::MyKad => campaign::application::MyKadNumber::parse(&app.id_number)
             .map(|n| n.formatted())
             .unwrap_or_else(|_| app.id_number.clone()),
-        _ => app.id_number.clone(),
+        campaign::application::IdType::Passport => app.id_number.clone(),
     }
 }
 

@@ -44,14 +44,7 @@ pub enum Pick {
     Unavailable,
 }
 
-/// Which choice an allocation met.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ChoiceMet {
-    /// The choice for this week (1-based).
-    Week(u8),
-    /// Another open day at the centre.
-    Other,
-}
+pub use campaign::ChoiceMet;
 
 /// What one applicant gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,14 +5,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use campaign::application::ANY_DAY;
+use campaign::application::DayPick;
 use campaign::catalogue::{CAMPAIGN_FILE, CENTRES_FILE, CLOSURES_FILE};
 use campaign::{Catalogue, RegistrationStatus};
 use sha2::{Digest, Sha256};
 use store::{AllocationInput, AllocationRow, Appointment, RunRecord, Store};
 use time::OffsetDateTime;
 
-use crate::rule::{self, Applicant, ChoiceMet, Outcome, Pick};
+use crate::rule::{self, Applicant, Outcome, Pick};
 
 /// A spinner with the stage and elapsed time on a terminal; nothing
 /// otherwise (the log lines say the same for files and collectors).
@@ -105,22 +105,13 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
         .iter()
         .map(|d| {
             let row = &rows[d.applicant];
-            let (appointment, choice_met, waitlist_position) = match d.outcome {
+            let (appointment, waitlist_position) = match d.outcome {
                 Outcome::Allocated { day, window, met } => {
                     allocated += 1;
-                    let w = windows[usize::from(window)];
-                    let appointment = Appointment {
-                        date: days[usize::from(day)],
-                        window_start: campaign::dates::format_time(w.start),
-                        window_end: campaign::dates::format_time(w.end),
-                    };
-                    let met = match met {
-                        ChoiceMet::Week(k) => format!("week{k}"),
-                        ChoiceMet::Other => "other".to_owned(),
-                    };
-                    (Some(appointment), met, None)
+                    let window = windows[usize::from(window)];
+                    (Some(Appointment { date: days[usize::from(day)], window, met }), None)
                 }
-                Outcome::Waitlisted { position } => (None, "none".to_owned(), Some(u64::from(position))),
+                Outcome::Waitlisted { position } => (None, Some(u64::from(position))),
             };
             AllocationRow {
                 reference: row.reference.clone(),
@@ -128,7 +119,6 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
                 lottery: d.lottery,
                 centre_id: row.centre_id.clone(),
                 appointment,
-                choice_met,
                 waitlist_position,
             }
         })
@@ -190,9 +180,9 @@ pub fn to_applicants(rows: &[AllocationInput], catalogue: &Catalogue) -> anyhow:
             };
             let picks = campaign
                 .weeks()
-                .map(|week| match row.choices.split(',').nth(week.index()) {
-                    Some(ANY_DAY) => Pick::AnyOfWeek(u8::try_from(week.index()).unwrap_or(u8::MAX)),
-                    Some(text) => campaign::dates::parse_date(text)
+                .map(|week| match row.choices.get(week.index()) {
+                    Some(DayPick::AnyDay) => Pick::AnyOfWeek(u8::try_from(week.index()).unwrap_or(u8::MAX)),
+                    Some(DayPick::Date(day)) => Some(*day)
                         .filter(|d| campaign.week_of(*d) == Some(week))
                         .map(|d| Pick::Day(u16::try_from((d - campaign.first_day()).whole_days()).unwrap_or(u16::MAX)))
                         .unwrap_or(Pick::Unavailable),

@@ -14,14 +14,7 @@ use time::macros::datetime;
 const HOSTILE_EMAILS: [&str; 5] =
     ["=cmd|' /C calc'!A0@example.my", "+SUM(1+1)@example.my", "-2+3@example.my", "@evil.example", "\t=1@example.my"];
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(no_confirmation_cell_runs_as_a_formula_and_phones_stay_e164);
+store::on_both_backends!(no_confirmation_cell_runs_as_a_formula_and_phones_stay_e164);
 
 async fn no_confirmation_cell_runs_as_a_formula_and_phones_stay_e164(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };

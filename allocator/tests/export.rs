@@ -78,14 +78,7 @@ fn read_csv(path: &Path) -> (Vec<u8>, Vec<Vec<String>>) {
     (bytes, rows)
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(exports_round_trip_and_agree_everywhere);
+store::on_both_backends!(exports_round_trip_and_agree_everywhere);
 
 async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
     let Some((db, _data, catalogue)) = allocated(backend).await else { return };
@@ -114,7 +107,14 @@ async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
             let slot = allocation.appointment.as_ref().expect("only appointments in the day list");
             assert_eq!(allocation.centre_id, centre);
             assert_eq!(row[0], campaign::dates::format_date(slot.date));
-            assert_eq!(row[1], format!("{}-{}", slot.window_start, slot.window_end));
+            assert_eq!(
+                row[1],
+                format!(
+                    "{}-{}",
+                    campaign::dates::format_time(slot.window.start),
+                    campaign::dates::format_time(slot.window.end)
+                )
+            );
             assert!((row[0].clone(), row[1].clone()) >= previous, "sorted by date and window");
             previous = (row[0].clone(), row[1].clone());
             let stored = names[row[2].as_str()];

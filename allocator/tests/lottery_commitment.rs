@@ -49,14 +49,7 @@ fn committed() -> tempfile::TempDir {
     campaign(Some(&commitment_of(SEED).to_string()))
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(
+store::on_both_backends!(
     a_wrong_seed_is_refused_and_nothing_is_stored,
     the_committed_seed_allocates_as_before_and_the_run_keeps_the_commitment,
 );

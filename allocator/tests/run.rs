@@ -20,14 +20,7 @@ fn options(seed: &str, replace: bool) -> RunOptions {
     RunOptions { seed: seed.into(), replace, force: false, now: CLOSED }
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(
+store::on_both_backends!(
     the_report_adds_up_and_is_written,
     every_applicant_gets_one_confirmation_in_their_language,
     everyone_is_allocated_or_waitlisted_once_within_capacity,
@@ -49,27 +42,24 @@ async fn everyone_is_allocated_or_waitlisted_once_within_capacity(backend: Backe
     assert_eq!(allocations.len(), 4000);
     let priorities: Vec<u64> = allocations.iter().map(|a| a.priority).collect();
     assert_eq!(priorities, (1..=4000).collect::<Vec<_>>());
-    let mut used: HashMap<(String, time::Date, String), u32> = HashMap::new();
+    let mut used: HashMap<(String, time::Date, time::Time), u32> = HashMap::new();
     for a in &allocations {
         let centre = catalogue.centre(&a.centre_id).expect("known centre");
         match &a.appointment {
             Some(appointment) => {
                 assert!(catalogue.is_open(centre, appointment.date), "{} on a closed day", a.reference);
-                assert!(a.choice_met.starts_with("week") || a.choice_met == "other");
-                *used.entry((a.centre_id.clone(), appointment.date, appointment.window_start.clone())).or_default() +=
-                    1;
+                *used.entry((a.centre_id.clone(), appointment.date, appointment.window.start)).or_default() += 1;
             }
-            None => assert!(a.waitlist_position.is_some() && a.choice_met == "none"),
+            None => assert!(a.waitlist_position.is_some()),
         }
     }
-    let window_capacity = |c: &Catalogue, id: &str, start: &str| {
+    let window_capacity = |c: &Catalogue, id: &str, start: time::Time| {
         let centre = c.centre(id).expect("centre");
-        let index =
-            c.campaign().windows().iter().position(|w| campaign::dates::format_time(w.start) == start).expect("window");
+        let index = c.campaign().windows().iter().position(|w| w.start == start).expect("window");
         c.campaign().window_capacities(centre.daily_capacity).nth(index).expect("share")
     };
     for ((centre, _, start), count) in used {
-        assert!(count <= window_capacity(&catalogue, &centre, &start), "{centre} {start}: {count} over capacity");
+        assert!(count <= window_capacity(&catalogue, &centre, start), "{centre} {start}: {count} over capacity");
     }
 }
 
@@ -200,7 +190,7 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
     }
     let mut reader = csv::Reader::from_path(&path).expect("csv");
     assert_eq!(reader.headers().expect("header").iter().collect::<Vec<_>>(), allocator::confirm::COLUMNS);
-    let lang_of: HashMap<&str, &str> = applications.iter().map(|a| (a.reference.as_str(), a.lang.as_str())).collect();
+    let lang_of: HashMap<&str, &str> = applications.iter().map(|a| (a.reference.as_str(), a.lang.code())).collect();
     let mut seen = std::collections::HashSet::new();
     let mut statuses = std::collections::HashSet::new();
     for record in reader.records() {

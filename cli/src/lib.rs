@@ -17,7 +17,8 @@ use tracing_subscriber::EnvFilter;
 /// Where the data lives, shared by every command that touches the database.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// `sqlite:PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    /// `sqlite:PATH` (created if missing; `?mode=ro`, `rw` or `rwc` as in sqlx)
+    /// or `postgres://USER@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite:var/temujanji.db")]
     pub database_url: String,
     /// Folder with campaign.toml, centres.csv and closures.csv.

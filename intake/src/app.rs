@@ -68,10 +68,7 @@ impl Intake {
     ) -> anyhow::Result<Intake> {
         let store = Store::connect(&options).await.context("cannot open the database")?;
         store.migrate().await.context("cannot migrate the database")?;
-        let writers = match store {
-            Store::Sqlite(_) => 1,
-            Store::Postgres(_) => args.writers as usize,
-        };
+        let writers = store.concurrent_writers(args.writers as usize);
         let metrics = Arc::new(Metrics::default());
         let in_flight = Arc::new(Semaphore::new(args.max_in_flight as usize));
         let config =

@@ -7,12 +7,12 @@
 //! by fingerprint). When the queue is full, or the database is down, a
 //! submission is refused at once so the caller can answer 503 quickly.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use store::{ApplicationRow, InsertOutcome, Store};
-use tokio::sync::{Mutex, Semaphore, mpsc, oneshot};
+use store::{ApplicationRow, BatchWriter, InsertOutcome, Store};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::metrics::Metrics;
@@ -119,13 +119,13 @@ impl std::fmt::Debug for WriteQueue {
 
 impl WriteQueue {
     /// Starts the writers on `store`; the handles end once every queue
-    /// clone is dropped and the queue is drained. SQLite has one writer, on a
-    /// thread of its own with its own connection (a batch then costs no trip
-    /// to another thread); Postgres has `config.writers` async tasks.
+    /// clone is dropped and the queue is drained. Each writer is a thread
+    /// of its own with its own [`BatchWriter`]: one for SQLite (one writer
+    /// whatever is asked), `config.writers` for Postgres.
     ///
     /// `slots` are the submissions admitted at once (see `crate::admission`):
-    /// while every one is taken, the SQLite writer waits a moment to fill
-    /// its batch, see [`LINGER_WHEN_FULL`].
+    /// while every one is taken, a lone writer waits a moment to fill its
+    /// batch, see [`LINGER_WHEN_FULL`].
     pub async fn start(
         store: Store,
         config: WriterConfig,
@@ -134,21 +134,23 @@ impl WriteQueue {
     ) -> Result<(WriteQueue, Vec<JoinHandle<()>>), store::StoreError> {
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let shared = Arc::new(Shared { database_up: AtomicBool::new(true), metrics, capacity: config.queue_capacity });
-        let max_batch = config.max_batch.max(1);
-        let handles = match store.sqlite_writer().await {
-            Some(writer) => {
-                let (writer, shared) = (writer?, shared.clone());
-                vec![tokio::task::spawn_blocking(move || {
-                    run_sqlite_writer(writer, receiver, &shared, &slots, max_batch);
-                })]
-            }
-            None => {
-                let receiver = Arc::new(Mutex::new(receiver));
-                (0..config.writers.max(1))
-                    .map(|_| tokio::spawn(run_writer(store.clone(), receiver.clone(), shared.clone(), max_batch)))
-                    .collect()
-            }
-        };
+        let receiver = Arc::new(Mutex::new(receiver));
+        let writers = store.concurrent_writers(config.writers);
+        // With several writers another one fills the next batch while one
+        // commits, so waiting for a fuller batch would only delay answers.
+        let linger = (writers == 1).then_some(LINGER_WHEN_FULL);
+        let mut handles = Vec::with_capacity(writers);
+        for _ in 0..writers {
+            let writer = Writer {
+                store: store.batch_writer()?,
+                receiver: receiver.clone(),
+                shared: shared.clone(),
+                slots: slots.clone(),
+                max_batch: config.max_batch.max(1),
+                linger,
+            };
+            handles.push(tokio::task::spawn_blocking(move || writer.run()));
+        }
         Ok((WriteQueue { sender, shared }, handles))
     }
 
@@ -187,50 +189,104 @@ impl WriteQueue {
     }
 }
 
-async fn run_writer(
-    store: Store,
+/// One writer thread: takes a batch off the queue, commits it, answers
+/// each submission, and while the database is down refuses what is queued.
+struct Writer {
+    store: BatchWriter,
     receiver: Arc<Mutex<mpsc::Receiver<Submission>>>,
     shared: Arc<Shared>,
+    slots: Arc<Semaphore>,
     max_batch: usize,
-) {
-    let mut batch = Vec::with_capacity(max_batch);
-    loop {
-        // One writer at a time takes a batch; the others are committing theirs.
-        let received = receiver.lock().await.recv_many(&mut batch, max_batch).await;
-        if received == 0 {
-            return; // closed and drained: shutdown
-        }
-        observe_queue_wait(&batch, &shared.metrics);
-        if let Err(error) = write(&store, &mut batch, &shared).await {
-            tracing::error!(%error, batch = batch.len(), "a batch failed to commit; answering 503 until the database is back");
-            shared.metrics.write_failures.inc();
-            for submission in batch.drain(..) {
-                let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+    linger: Option<Duration>,
+}
+
+impl Writer {
+    fn run(mut self) {
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while self.take_batch(&mut batch) {
+            observe_queue_wait(&batch, &self.shared.metrics);
+            if let Err(error) = self.write(&mut batch) {
+                tracing::error!(%error, batch = batch.len(), "a batch failed to commit; answering 503 until the database is back");
+                self.shared.metrics.write_failures.inc();
+                for submission in batch.drain(..) {
+                    let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+                }
+                self.wait_for_database();
             }
-            wait_for_database(&store, &receiver, &shared).await;
+            batch.clear();
         }
-        batch.clear();
+    }
+
+    /// Waits for a submission and takes it with whatever else is queued, up
+    /// to a batch; `false` once the queue is closed and drained (shutdown).
+    fn take_batch(&self, batch: &mut Vec<Submission>) -> bool {
+        // One writer at a time takes a batch; the others are committing theirs.
+        let mut receiver = self.receiver.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(first) = receiver.blocking_recv() else { return false };
+        batch.push(first);
+        take_waiting(&mut receiver, batch, self.max_batch);
+        if let Some(linger) = self.linger
+            && self.slots.available_permits() == 0
+            && batch.len() < self.max_batch
+        {
+            std::thread::sleep(linger);
+            take_waiting(&mut receiver, batch, self.max_batch);
+        }
+        true
+    }
+
+    /// Commits the batch and answers every submission in it. A row whose
+    /// random reference was taken goes round again with a new one. On
+    /// error what is left of the batch is unanswered, for the caller to refuse.
+    fn write(&mut self, batch: &mut Vec<Submission>) -> Result<(), store::StoreError> {
+        while !batch.is_empty() {
+            let rows: Vec<&ApplicationRow> = batch.iter().map(|s| &s.row).collect();
+            let started = Instant::now();
+            let outcomes = match self.store.insert_batch(&rows) {
+                Ok(outcomes) => outcomes,
+                // One quick retry: a dropped connection is common and harmless.
+                Err(first) => {
+                    tracing::warn!(error = %first, "batch failed; retrying once");
+                    self.store.insert_batch(&rows)?
+                }
+            };
+            settle(batch, outcomes, started, &self.shared.metrics);
+        }
+        Ok(())
+    }
+
+    /// Refuses queued submissions while probing the database with growing
+    /// pauses, until it answers; then takes writes again. No restart needed.
+    fn wait_for_database(&mut self) {
+        self.shared.set_database_up(false);
+        let mut pause = Duration::from_millis(100);
+        loop {
+            // try_lock: another writer may hold the queue while it waits for
+            // work; it will refuse what it takes when its own write fails.
+            if let Ok(mut queue) = self.receiver.try_lock() {
+                while let Ok(submission) = queue.try_recv() {
+                    let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
+                }
+            }
+            match self.store.ping() {
+                Ok(()) => break,
+                Err(error) => tracing::warn!(%error, retry_in = ?pause, "database still unavailable"),
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+        self.shared.set_database_up(true);
     }
 }
 
-/// Commits the batch and answers every submission in it. On error nothing
-/// has been answered and the batch is left for the caller to refuse.
-async fn write(store: &Store, batch: &mut Vec<Submission>, shared: &Shared) -> Result<(), store::StoreError> {
-    // A row whose random reference was taken goes round again with a new one.
-    while !batch.is_empty() {
-        let rows: Vec<ApplicationRow> = batch.iter().map(|s| s.row.clone()).collect();
-        let started = Instant::now();
-        let outcomes = match store.insert_batch(&rows).await {
-            Ok(outcomes) => outcomes,
-            // One quick retry: a dropped connection is common and harmless.
-            Err(first) => {
-                tracing::warn!(error = %first, "batch failed; retrying once");
-                store.insert_batch(&rows).await?
-            }
-        };
-        settle(batch, outcomes, started, &shared.metrics);
+/// Moves what is queued now into `batch`, up to `max_batch`, without waiting.
+fn take_waiting(receiver: &mut mpsc::Receiver<Submission>, batch: &mut Vec<Submission>, max_batch: usize) {
+    while batch.len() < max_batch {
+        match receiver.try_recv() {
+            Ok(submission) => batch.push(submission),
+            Err(_) => break,
+        }
     }
-    Ok(())
 }
 
 /// Records how long each submission of a batch waited for a writer: with
@@ -269,91 +325,9 @@ fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: In
     *batch = again;
 }
 
-/// How long the SQLite writer waits for more of a batch while every
+/// How long a lone writer waits for more of a batch while every
 /// submission slot is taken. Then intake is refusing, its CPU is short, and
 /// each commit costs about as much for 10 rows as for 20 (the fsync and the
 /// WAL frames of shared pages), so fuller batches cost less an answer
 /// (figures in docs/performance.md). Below that load no one waits.
 const LINGER_WHEN_FULL: Duration = Duration::from_micros(500);
-
-/// The SQLite writer: one thread, one connection, one batch at a time.
-fn run_sqlite_writer(
-    mut writer: store::SqliteWriter,
-    mut receiver: mpsc::Receiver<Submission>,
-    shared: &Shared,
-    slots: &Semaphore,
-    max_batch: usize,
-) {
-    let mut batch = Vec::with_capacity(max_batch);
-    let take_waiting = |receiver: &mut mpsc::Receiver<Submission>, batch: &mut Vec<Submission>| {
-        while batch.len() < max_batch {
-            match receiver.try_recv() {
-                Ok(submission) => batch.push(submission),
-                Err(_) => break,
-            }
-        }
-    };
-    while let Some(first) = receiver.blocking_recv() {
-        batch.push(first);
-        take_waiting(&mut receiver, &mut batch);
-        if slots.available_permits() == 0 && batch.len() < max_batch {
-            std::thread::sleep(LINGER_WHEN_FULL);
-            take_waiting(&mut receiver, &mut batch);
-        }
-        observe_queue_wait(&batch, &shared.metrics);
-        let mut result: Result<(), store::StoreError> = Ok(());
-        while !batch.is_empty() && result.is_ok() {
-            let started = Instant::now();
-            let written = writer.insert_batch(batch.iter().map(|s| &s.row)).or_else(|first| {
-                tracing::warn!(error = %first, "batch failed; retrying once");
-                writer.insert_batch(batch.iter().map(|s| &s.row))
-            });
-            result = written.map(|outcomes| settle(&mut batch, outcomes, started, &shared.metrics));
-        }
-        if let Err(error) = result {
-            tracing::error!(%error, batch = batch.len(), "a batch failed to commit; answering 503 until the database is back");
-            shared.metrics.write_failures.inc();
-            for submission in batch.drain(..) {
-                let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
-            }
-            shared.set_database_up(false);
-            let mut pause = Duration::from_millis(100);
-            loop {
-                while let Ok(submission) = receiver.try_recv() {
-                    let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
-                }
-                match writer.ping() {
-                    Ok(()) => break,
-                    Err(error) => tracing::warn!(%error, retry_in = ?pause, "database still unavailable"),
-                }
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
-            shared.set_database_up(true);
-        }
-        batch.clear();
-    }
-}
-
-/// Refuses queued submissions while probing the database with growing
-/// pauses, until it answers; then takes writes again. No restart needed.
-async fn wait_for_database(store: &Store, receiver: &Mutex<mpsc::Receiver<Submission>>, shared: &Shared) {
-    shared.set_database_up(false);
-    let mut pause = Duration::from_millis(100);
-    loop {
-        // try_lock: another writer may hold the queue while it waits for work;
-        // it will refuse what it takes when its own write fails.
-        if let Ok(mut queue) = receiver.try_lock() {
-            while let Ok(submission) = queue.try_recv() {
-                let _ = submission.reply.send(Err(Unavailable::DatabaseDown));
-            }
-        }
-        match store.ping().await {
-            Ok(()) => break,
-            Err(error) => tracing::warn!(%error, retry_in = ?pause, "database still unavailable"),
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(5));
-    }
-    shared.set_database_up(true);
-}

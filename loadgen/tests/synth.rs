@@ -9,14 +9,7 @@ fn data_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(synthetic_applications_are_valid_reproducible_and_stored_once);
+store::on_both_backends!(synthetic_applications_are_valid_reproducible_and_stored_once);
 
 async fn synthetic_applications_are_valid_reproducible_and_stored_once(backend: Backend) {
     let Some(db) = store::testing::fresh(backend).await else { return };

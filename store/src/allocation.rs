@@ -1,5 +1,7 @@
 //! Allocation results: the run record and one row per application.
 
+use campaign::application::DayPick;
+use campaign::{ChoiceMet, TimeWindow};
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
@@ -59,21 +61,19 @@ pub struct AllocationRow {
     pub centre_id: String,
     /// The appointment, or `None` when waitlisted.
     pub appointment: Option<Appointment>,
-    /// `week1` ... `weekN`, `other`, or `none`.
-    pub choice_met: String,
     /// Place on the centre's waiting list, when waitlisted.
     pub waitlist_position: Option<u64>,
 }
 
-/// A day and time window.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A day and time window, and which choice it met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appointment {
     /// The day.
     pub date: Date,
-    /// Window start, `HH:MM`.
-    pub window_start: String,
-    /// Window end, `HH:MM`.
-    pub window_end: String,
+    /// The time window.
+    pub window: TimeWindow,
+    /// Which of the applicant's choices it met.
+    pub met: ChoiceMet,
 }
 
 impl AllocationRow {
@@ -81,6 +81,30 @@ impl AllocationRow {
     pub fn status(&self) -> &'static str {
         if self.appointment.is_some() { "allocated" } else { "waitlisted" }
     }
+
+    /// The choice met, as in exports and reports: `week1` ... `weekN`,
+    /// `other`, or `none` when waitlisted.
+    pub fn choice_met_text(&self) -> String {
+        self.appointment.map_or_else(|| NO_CHOICE_MET.to_owned(), |a| a.met.to_string())
+    }
+}
+
+/// What a waitlisted row stores as its choice met.
+pub(crate) const NO_CHOICE_MET: &str = "none";
+
+/// Reads a stored appointment's columns back; `Err` names the column that
+/// does not read.
+pub(crate) fn appointment_from_columns(
+    date: Option<Date>,
+    window_start: Option<&str>,
+    window_end: Option<&str>,
+    choice_met: &str,
+) -> Result<Option<Appointment>, &'static str> {
+    let Some(date) = date else { return Ok(None) };
+    let time = |t: Option<&str>, column| t.and_then(campaign::dates::parse_time).ok_or(column);
+    let window = TimeWindow { start: time(window_start, "window_start")?, end: time(window_end, "window_end")? };
+    let met = choice_met.parse().map_err(|_| "choice_met")?;
+    Ok(Some(Appointment { date, window, met }))
 }
 
 /// What the allocator needs of one application.
@@ -92,8 +116,8 @@ pub struct AllocationInput {
     pub birth_date: Date,
     /// The centre applied to.
     pub centre_id: String,
-    /// Week choices as stored (`2028-01-11,any,...`).
-    pub choices: String,
+    /// One pick per campaign week, in week order.
+    pub choices: Vec<DayPick>,
     /// Whether another day at the centre is acceptable.
     pub accept_other_dates: bool,
 }

@@ -1,30 +1,32 @@
-//! Durable storage of applications (and, later, allocation results).
+//! Durable storage of applications and allocation results.
 //!
-//! One [`Store`] type with one implementation per backend: SQLite, embedded,
-//! for a laptop or a small deployment; PostgreSQL for production, where many
-//! stateless intake instances share one database. Both run the same logical
-//! schema from `migrations/<backend>/` and give the same answers; the test
-//! suite runs against both.
+//! One [`Store`] type with one implementation (one driver) per backend:
+//! SQLite through rusqlite, embedded, for a laptop or a small deployment;
+//! PostgreSQL through sqlx for production, where many stateless intake
+//! instances share one database. Both run the same logical schema from
+//! `migrations/<backend>/`, take and give the same typed rows, and the test
+//! suite runs against both. Intake writes through a [`BatchWriter`].
 
 mod allocation;
-mod bulk_sqlite;
-mod pg_copy;
 mod postgres;
 mod row;
 mod sqlite;
+#[cfg(feature = "testing")]
 pub mod testing;
-
-use std::path::Path;
+mod url;
+mod writer;
 
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
-pub use bulk_sqlite::SqliteWriter;
-pub use row::{ApplicationRow, InsertOutcome, choices_to_text};
+pub use row::{ApplicationRow, InsertOutcome};
+pub use sqlite::Sqlite;
+pub use url::{DatabaseUrl, SqliteMode};
+pub use writer::BatchWriter;
 
 /// Where applications live.
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// An SQLite file in WAL mode, one writer.
-    Sqlite(sqlx::SqlitePool),
+    /// An SQLite file in WAL mode.
+    Sqlite(sqlite::Sqlite),
     /// A PostgreSQL database.
     Postgres(sqlx::PgPool),
 }
@@ -32,40 +34,69 @@ pub enum Store {
 /// A storage failure. Bad input never gets here: the campaign parser stops it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The URL names neither `sqlite:` nor `postgres://`.
-    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://USER@HOST/DB")]
-    UnsupportedUrl(String),
-    /// The database could not be reached or refused the operation.
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-    /// Applying the migrations failed.
+    /// The URL cannot be used as it is.
+    #[error(
+        "cannot use the database URL {url:?}: {problem} (use sqlite:PATH[?mode=ro|rw|rwc] or postgres://USER@HOST/DB)"
+    )]
+    UnsupportedUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// SQLite failed.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL could not be reached or refused the operation.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] sqlx::Error),
+    /// Applying the PostgreSQL migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An applied SQLite migration's file was edited since.
+    #[error("migration {version} was changed after it was applied: migrations are append-only, add a new file")]
+    MigrationEdited {
+        /// The migration's version.
+        version: i64,
+    },
+    /// The SQLite file would not go into WAL mode (a read-only folder, or a
+    /// file system without shared memory).
+    #[error("the SQLite file cannot use WAL mode (journal mode stays {0:?})")]
+    NoWal(String),
+    /// A folder for the database file could not be made.
+    #[error("cannot create {0}: {1}")]
+    Io(std::path::PathBuf, std::io::Error),
+    /// A blocking database thread died (a bug) or the runtime is stopping.
+    #[error("the database thread stopped: {0}")]
+    Thread(#[from] tokio::task::JoinError),
     /// An allocation is stored already and replacing it was not asked for.
     #[error("an allocation (run {run_id}) is already stored; pass --replace to replace it")]
     AlreadyAllocated {
         /// The stored run.
         run_id: String,
     },
-    /// A bulk read or write (SQLite through rusqlite) failed.
-    #[error("bulk database operation failed: {0}")]
-    Bulk(String),
     /// A stored row no longer reads back (edited by hand, or a newer schema).
     #[error("stored row {reference} is unreadable: {problem}")]
     Corrupt {
-        /// The row's reference.
+        /// The row's reference (or table).
         reference: String,
         /// What does not read back.
         problem: String,
     },
 }
 
+impl StoreError {
+    fn corrupt(reference: &str, column: &str) -> StoreError {
+        StoreError::Corrupt { reference: reference.to_owned(), problem: column.to_owned() }
+    }
+}
+
 /// How many connections to open, and to what.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
-    /// `sqlite:PATH` (created if missing) or `postgres://...`.
+    /// See [`DatabaseUrl`].
     pub url: String,
-    /// Pool size for Postgres; SQLite writes through one connection regardless.
+    /// Pool size for Postgres; SQLite opens a connection per operation.
     pub max_connections: u32,
     /// For tests: the Postgres schema to work in (created if missing).
     pub postgres_schema: Option<String>,
@@ -81,25 +112,22 @@ impl ConnectOptions {
 impl Store {
     /// Opens the database named by the URL (without migrating it).
     pub async fn connect(options: &ConnectOptions) -> Result<Store, StoreError> {
-        let url = options.url.as_str();
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            sqlite::connect(Path::new(path)).await.map(Store::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            postgres::connect(url, options.max_connections, options.postgres_schema.as_deref())
-                .await
-                .map(Store::Postgres)
-        } else {
-            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        match DatabaseUrl::parse(&options.url)? {
+            DatabaseUrl::Sqlite { path, mode } => sqlite::Sqlite::open(path, mode).await.map(Store::Sqlite),
+            DatabaseUrl::Postgres(url) => {
+                postgres::connect(&url, options.max_connections, options.postgres_schema.as_deref())
+                    .await
+                    .map(Store::Postgres)
+            }
         }
     }
 
     /// Brings the schema up to date (idempotent; safe with several instances starting at once).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
-            Store::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+            Store::Sqlite(db) => db.migrate().await,
+            Store::Postgres(pool) => Ok(sqlx::migrate!("../migrations/postgres").run(pool).await?),
         }
-        Ok(())
     }
 
     /// Which backend this is, for logs and metrics.
@@ -110,43 +138,57 @@ impl Store {
         }
     }
 
+    /// How many batch writers can commit at once: SQLite has one writer
+    /// whatever is asked; Postgres takes `wanted`.
+    pub fn concurrent_writers(&self, wanted: usize) -> usize {
+        match self {
+            Store::Sqlite(_) => 1,
+            Store::Postgres(_) => wanted.max(1),
+        }
+    }
+
     /// Checks the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
-            Store::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop)?,
+            Store::Sqlite(db) => db.ping().await,
+            Store::Postgres(pool) => Ok(sqlx::query("SELECT 1").execute(pool).await.map(drop)?),
         }
-        Ok(())
     }
 
-    /// Stores a batch of applications with one multi-row statement, auto-
-    /// committed: one commit (one fsync) for the whole batch, in one round
-    /// trip. Returns one outcome per row, in order, only once they are
-    /// committed. On error, part of a very large batch may be stored already:
-    /// a retry of those rows finds them ([`InsertOutcome::AlreadyStored`]).
+    /// A writer of batches for a thread of its own; see [`BatchWriter`].
+    /// Call it from within the runtime: a Postgres writer drives its
+    /// queries on it.
+    pub fn batch_writer(&self) -> Result<BatchWriter, StoreError> {
+        BatchWriter::open(self)
+    }
+
+    /// Stores a batch of applications as [`BatchWriter::insert_batch`]
+    /// does, from async code (tools and tests; intake uses a writer).
     pub async fn insert_batch(&self, rows: &[ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         match self {
-            Store::Sqlite(pool) => sqlite::insert_batch(pool, rows).await,
-            Store::Postgres(pool) => postgres::insert_batch(pool, rows).await,
+            Store::Sqlite(db) => db.insert_batch(rows.to_vec()).await,
+            Store::Postgres(pool) => postgres::insert_batch(pool, &rows.iter().collect::<Vec<_>>()).await,
         }
     }
 
     /// How many applications are stored.
     pub async fn count_applications(&self) -> Result<u64, StoreError> {
-        let n: i64 = match self {
-            Store::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(pool).await?,
-            Store::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(pool).await?,
-        };
-        Ok(u64::try_from(n).unwrap_or_default())
+        match self {
+            Store::Sqlite(db) => db.count_applications().await,
+            Store::Postgres(pool) => {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(pool).await?;
+                Ok(u64::try_from(n).unwrap_or_default())
+            }
+        }
     }
 
     /// Every stored application, ordered by reference.
     pub async fn all_applications(&self) -> Result<Vec<ApplicationRow>, StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlite::all_applications(pool).await,
+            Store::Sqlite(db) => db.all_applications().await,
             Store::Postgres(pool) => postgres::all_applications(pool).await,
         }
     }
@@ -154,7 +196,7 @@ impl Store {
     /// The stored allocation run, if any.
     pub async fn current_run(&self) -> Result<Option<RunRecord>, StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlite::current_run(pool).await,
+            Store::Sqlite(db) => db.current_run().await,
             Store::Postgres(pool) => postgres::current_run(pool).await,
         }
     }
@@ -169,24 +211,8 @@ impl Store {
         replace: bool,
     ) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => {
-                let path = bulk_sqlite::path_of(pool).await?;
-                tokio::task::spawn_blocking(move || bulk_sqlite::save_allocation(&path, &run, &rows, replace))
-                    .await
-                    .map_err(|e| StoreError::Bulk(e.to_string()))?
-            }
+            Store::Sqlite(db) => db.save_allocation(run, rows, replace).await,
             Store::Postgres(pool) => postgres::save_allocation(pool, &run, &rows, replace).await,
-        }
-    }
-
-    /// A dedicated in-process writer, for SQLite stores (`None` for Postgres).
-    pub async fn sqlite_writer(&self) -> Option<Result<SqliteWriter, StoreError>> {
-        match self {
-            Store::Sqlite(pool) => Some(match bulk_sqlite::path_of(pool).await {
-                Ok(path) => SqliteWriter::open(&path),
-                Err(e) => Err(e),
-            }),
-            Store::Postgres(_) => None,
         }
     }
 
@@ -195,12 +221,7 @@ impl Store {
     /// millions of rows.
     pub async fn read_allocation_inputs(&self) -> Result<AllocationInputs, StoreError> {
         match self {
-            Store::Sqlite(pool) => {
-                let path = bulk_sqlite::path_of(pool).await?;
-                tokio::task::spawn_blocking(move || bulk_sqlite::read_allocation_inputs(&path))
-                    .await
-                    .map_err(|e| StoreError::Bulk(e.to_string()))?
-            }
+            Store::Sqlite(db) => db.read_allocation_inputs().await,
             Store::Postgres(pool) => postgres::read_allocation_inputs(pool).await,
         }
     }
@@ -208,16 +229,15 @@ impl Store {
     /// Every stored allocation, ordered by priority.
     pub async fn all_allocations(&self) -> Result<Vec<AllocationRow>, StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlite::all_allocations(pool).await,
+            Store::Sqlite(db) => db.all_allocations().await,
             Store::Postgres(pool) => postgres::all_allocations(pool).await,
         }
     }
 
     /// Closes every connection, waiting for work in progress.
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite(pool) => pool.close().await,
-            Store::Postgres(pool) => pool.close().await,
+        if let Store::Postgres(pool) = self {
+            pool.close().await;
         }
     }
 }
@@ -231,7 +251,7 @@ type Existing = std::collections::HashMap<String, (String, String)>;
 /// A skipped row whose identity is not stored lost only on its reference: it is
 /// [`InsertOutcome::ReferenceTaken`], to be retried with a fresh reference.
 fn classify(
-    rows: &[ApplicationRow],
+    rows: &[&ApplicationRow],
     mut inserted: std::collections::HashSet<String>,
     existing: &Existing,
 ) -> Vec<InsertOutcome> {

@@ -1,17 +1,18 @@
 //! An application as stored: the parsed application plus its reference and time.
 
-use campaign::application::{DayPick, WeekChoice};
-use campaign::{Application, RawApplication};
+use campaign::application::{ANY_DAY, DayPick, IdType};
+use campaign::{Application, Lang, RawApplication};
 use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 
-/// One row of the `applications` table.
+/// One row of the `applications` table, in typed values: text exists only
+/// inside each backend's mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationRow {
     /// The applicant's reference.
     pub reference: String,
-    /// `mykad` or `passport`.
-    pub id_type: String,
+    /// The kind of identity document.
+    pub id_type: IdType,
     /// Normalised document number.
     pub id_number: String,
     /// Normalised full name.
@@ -22,12 +23,12 @@ pub struct ApplicationRow {
     pub phone: String,
     /// Optional email.
     pub email: Option<String>,
-    /// `en` or `ms`.
-    pub lang: String,
+    /// The language of every message the applicant gets.
+    pub lang: Lang,
     /// Centre id.
     pub centre_id: String,
-    /// Week choices in week order, comma-separated (`2028-01-11,any,...`).
-    pub choices: String,
+    /// One pick per campaign week, in week order.
+    pub choices: Vec<DayPick>,
     /// Whether another date at the centre is acceptable.
     pub accept_other_dates: bool,
     /// SHA-256 (hex) of the normalised application, without reference or time.
@@ -39,18 +40,17 @@ pub struct ApplicationRow {
 impl ApplicationRow {
     /// The row for a valid application.
     pub fn new(app: &Application, reference: String, submitted_at: OffsetDateTime) -> ApplicationRow {
-        let choices = choices_to_text(&app.choices);
         let mut row = ApplicationRow {
             reference,
-            id_type: app.identity.id_type().code().to_owned(),
+            id_type: app.identity.id_type(),
             id_number: app.identity.number().to_owned(),
             full_name: app.full_name.as_str().to_owned(),
             birth_date: app.birth_date,
             phone: app.phone.e164().to_owned(),
             email: app.email.as_ref().map(|e| e.as_str().to_owned()),
-            lang: app.lang.code().to_owned(),
+            lang: app.lang,
             centre_id: app.centre.as_str().to_owned(),
-            choices,
+            choices: app.choices.iter().map(|c| c.pick).collect(),
             accept_other_dates: app.accept_other_dates,
             fingerprint: String::new(),
             submitted_at,
@@ -63,16 +63,16 @@ impl ApplicationRow {
     /// (the allocator re-checks every stored row against the campaign).
     pub fn to_raw(&self) -> RawApplication {
         RawApplication {
-            id_type: self.id_type.clone(),
+            id_type: self.id_type.code().to_owned(),
             id_number: self.id_number.clone(),
             full_name: self.full_name.clone(),
             birth_date: campaign::dates::format_date(self.birth_date),
             birth_date_required: false,
             phone: self.phone.clone(),
             email: self.email.clone().unwrap_or_default(),
-            lang: self.lang.clone(),
+            lang: self.lang.code().to_owned(),
             centre: self.centre_id.clone(),
-            weeks: self.choices.split(',').map(str::to_owned).collect(),
+            weeks: self.choices.iter().map(DayPick::to_string).collect(),
             accept_other_dates: Some(self.accept_other_dates),
             consent: true,
         }
@@ -85,16 +85,17 @@ impl ApplicationRow {
         let birth = campaign::dates::format_date(self.birth_date);
         let accept = if self.accept_other_dates { "1" } else { "0" };
         let email = self.email.as_deref().unwrap_or("");
+        let choices = choices_to_text(&self.choices);
         let fields = [
-            self.id_type.as_str(),
+            self.id_type.code(),
             &self.id_number,
             &self.full_name,
             &birth,
             &self.phone,
             email,
-            &self.lang,
+            self.lang.code(),
             &self.centre_id,
-            &self.choices,
+            &choices,
             accept,
         ];
         let mut hasher = Sha256::new();
@@ -106,16 +107,32 @@ impl ApplicationRow {
     }
 }
 
-/// Week choices as stored: `YYYY-MM-DD` or `any`, comma-separated, in week order.
-pub fn choices_to_text(choices: &[WeekChoice]) -> String {
-    choices
-        .iter()
-        .map(|c| match c.pick {
-            DayPick::Date(d) => campaign::dates::format_date(d),
-            DayPick::AnyDay => campaign::application::ANY_DAY.to_owned(),
+/// Week picks as stored: `YYYY-MM-DD` or `any`, comma-separated, in week order.
+pub(crate) fn choices_to_text(choices: &[DayPick]) -> String {
+    let mut text = String::with_capacity(choices.len() * 11);
+    for (n, pick) in choices.iter().enumerate() {
+        if n > 0 {
+            text.push(',');
+        }
+        match pick {
+            DayPick::Date(d) => text.push_str(&campaign::dates::format_date(*d)),
+            DayPick::AnyDay => text.push_str(ANY_DAY),
+        }
+    }
+    text
+}
+
+/// The inverse of [`choices_to_text`]; `None` when a pick is neither a date nor `any`.
+pub(crate) fn choices_from_text(text: &str) -> Option<Vec<DayPick>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',')
+        .map(|pick| match pick {
+            ANY_DAY => Some(DayPick::AnyDay),
+            date => campaign::dates::parse_date(date).map(DayPick::Date),
         })
-        .collect::<Vec<_>>()
-        .join(",")
+        .collect()
 }
 
 /// What happened to one row of a batch.
@@ -132,4 +149,23 @@ pub enum InsertOutcome {
     IdentityTaken,
     /// The random reference was already in use; nothing was stored. Retry with another.
     ReferenceTaken,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{choices_from_text, choices_to_text};
+    use campaign::application::DayPick;
+    use time::macros::date;
+
+    #[test]
+    fn stored_choices_round_trip_and_bad_text_is_refused() {
+        let picks = vec![DayPick::Date(date!(2028 - 01 - 11)), DayPick::AnyDay, DayPick::Date(date!(2028 - 01 - 20))];
+        let text = choices_to_text(&picks);
+        assert_eq!(text, "2028-01-11,any,2028-01-20");
+        assert_eq!(choices_from_text(&text), Some(picks));
+        assert_eq!(choices_from_text(""), Some(vec![]));
+        for bad in ["2028-13-01", "any,", "ANY", "2028-01-11;any"] {
+            assert_eq!(choices_from_text(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -1,4 +1,6 @@
-//! Helpers for the test suites of the crates that store applications.
+//! Helpers for the test suites of the crates that store applications,
+//! behind the `testing` feature (a dev-dependency feature: never in a
+//! shipped binary).
 //!
 //! SQLite tests always run, each on a fresh file. Postgres tests run when
 //! `TEMUJANJI_TEST_POSTGRES_URL` is set, each in a fresh schema; if the URL is
@@ -6,6 +8,16 @@
 //! never passes by testing less.
 
 use crate::{ConnectOptions, Store};
+
+/// Runs each named `async fn NAME(backend: Backend)` once per backend, as
+/// `sqlite::NAME` and `postgres::NAME` tests on a two-thread runtime.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::testing::Backend::Sqlite).await } )+ }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::testing::Backend::Postgres).await } )+ }
+    };
+}
 
 /// The variable naming the Postgres server the tests may use.
 pub const POSTGRES_URL_VAR: &str = "TEMUJANJI_TEST_POSTGRES_URL";

@@ -38,20 +38,14 @@ fn passport_row(catalogue: &Catalogue, number: &str, birth_date: &str, reference
     ApplicationRow::new(&app, reference.into(), mykad.submitted_at)
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(
+store::on_both_backends!(
     a_batch_is_stored_and_reads_back,
     a_retry_finds_the_stored_reference,
     a_different_application_for_the_same_identity_is_refused,
     one_number_is_one_identity_whatever_the_document_type,
     duplicates_inside_one_batch_are_resolved_in_order,
     a_reference_collision_stores_nothing_and_asks_for_another,
+    the_batch_writer_decides_every_case_on_its_own_thread,
 );
 
 async fn a_batch_is_stored_and_reads_back(backend: Backend) {
@@ -150,21 +144,35 @@ async fn a_configured_but_unreachable_postgres_fails_the_test_instead_of_skippin
     store::testing::fresh_with(Backend::Postgres, Some("postgres://postgres@127.0.0.1:1/test".into())).await;
 }
 
-/// The in-process SQLite writer that intake uses decides every case the same way.
-#[tokio::test]
-async fn the_sqlite_writer_decides_every_case_like_the_store() {
-    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
+/// The writer intake commits through, used as intake uses it: on a
+/// blocking thread of its own, one batch after another.
+async fn the_batch_writer_decides_every_case_on_its_own_thread(backend: Backend) {
+    let Some(db) = fresh(backend).await else { return };
     let c = catalogue();
-    let mut writer = db.store.sqlite_writer().await.expect("an SQLite store").expect("opens");
-    writer.ping().expect("answers");
     let first = vec![
         row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA"),
         row(&c, "600101-01-1111", "Siti", "BBBBB-BBBBB"),
         row(&c, "600101-01-1111", "Other", "CCCCC-CCCCC"),
         row(&c, "700101-01-2222", "Ali", "DDDDD-DDDDD"),
     ];
+    let second = vec![
+        row(&c, "800101-01-3333", "Abu", "AAAAA-AAAAA"),
+        row(&c, "600101011111", "Siti", "EEEEE-EEEEE"),
+        row(&c, "900101-01-4444", "Ah Kow", "FFFFF-FFFFF"),
+        passport_row(&c, "700101012222", "1960-01-01", "GGGGG-GGGGG"),
+    ];
+    let mut writer = db.store.batch_writer().expect("a writer opens");
+    let (first_copy, second_copy) = (first.clone(), second.clone());
+    let (one, two) = tokio::task::spawn_blocking(move || {
+        writer.ping().expect("answers");
+        let one = writer.insert_batch(&first_copy.iter().collect::<Vec<_>>()).expect("first batch");
+        let two = writer.insert_batch(&second_copy.iter().collect::<Vec<_>>()).expect("second batch");
+        (one, two)
+    })
+    .await
+    .expect("the writer thread ends");
     assert_eq!(
-        writer.insert_batch(&first).expect("insert"),
+        one,
         [
             InsertOutcome::Inserted,
             InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
@@ -172,14 +180,8 @@ async fn the_sqlite_writer_decides_every_case_like_the_store() {
             InsertOutcome::Inserted,
         ]
     );
-    let second = vec![
-        row(&c, "800101-01-3333", "Abu", "AAAAA-AAAAA"),
-        row(&c, "600101011111", "Siti", "EEEEE-EEEEE"),
-        row(&c, "900101-01-4444", "Ah Kow", "FFFFF-FFFFF"),
-        passport_row(&c, "700101012222", "1960-01-01", "GGGGG-GGGGG"),
-    ];
     assert_eq!(
-        writer.insert_batch(&second).expect("insert"),
+        two,
         [
             InsertOutcome::ReferenceTaken,
             InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
@@ -187,8 +189,40 @@ async fn the_sqlite_writer_decides_every_case_like_the_store() {
             InsertOutcome::IdentityTaken,
         ]
     );
-    let stored = db.store.all_applications().await.expect("read through the pool");
+    let stored = db.store.all_applications().await.expect("read back");
     let references: Vec<&str> = stored.iter().map(|r| r.reference.as_str()).collect();
     assert_eq!(references, ["AAAAA-AAAAA", "DDDDD-DDDDD", "FFFFF-FFFFF"]);
     assert_eq!(stored[0], first[0], "every field as written");
+}
+
+/// A row edited by hand into something no application could be is
+/// reported with its reference and column, never read as something else.
+#[tokio::test]
+async fn a_stored_row_that_no_longer_reads_names_its_reference_and_column() {
+    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
+    let c = catalogue();
+    db.store.insert_batch(&[row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA")]).await.expect("insert");
+    let store::Store::Sqlite(file) = &db.store else { unreachable!("an SQLite store") };
+    let edit = rusqlite::Connection::open(file.path()).expect("opens");
+    edit.execute("UPDATE applications SET choices = 'any,2028-02-30,any'", []).expect("edited");
+    let error = db.store.all_applications().await.expect_err("a corrupt row").to_string();
+    assert!(error.contains("AAAAA-AAAAA") && error.contains("choices"), "{error}");
+}
+
+/// `?mode=rwc` is a mode, not part of the file name; `mode=ro` never writes.
+#[tokio::test]
+async fn sqlite_url_parameters_are_honoured() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("x.db");
+    let url = |query: &str| store::ConnectOptions::new(format!("sqlite://{}{query}", file.display()));
+    let read_only = store::Store::connect(&url("?mode=ro")).await;
+    assert!(read_only.is_err(), "mode=ro does not create a missing file");
+    let db = store::Store::connect(&url("?mode=rwc")).await.expect("created");
+    db.migrate().await.expect("migrated");
+    assert!(file.exists(), "the file is named without its query");
+    let c = catalogue();
+    let read_only = store::Store::connect(&url("?mode=ro")).await.expect("opens read only");
+    let refused = read_only.insert_batch(&[row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA")]).await;
+    assert!(refused.is_err(), "a read-only store refuses writes");
+    assert_eq!(read_only.count_applications().await.expect("reads"), 0);
 }

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use anyhow::Context;
+use campaign::application::DayPick;
 use campaign::{Catalogue, State};
 use serde_json::{Value, json};
 use store::{AllocationRow, ApplicationRow, RunRecord};
@@ -40,9 +41,9 @@ pub struct Outcomes {
 impl Outcomes {
     fn add(&mut self, allocation: &AllocationRow) {
         self.applicants += 1;
-        if allocation.appointment.is_some() {
+        if let Some(appointment) = &allocation.appointment {
             self.allocated += 1;
-            *self.by_choice.entry(allocation.choice_met.clone()).or_default() += 1;
+            *self.by_choice.entry(appointment.met.to_string()).or_default() += 1;
         } else {
             self.waitlisted += 1;
         }
@@ -104,7 +105,7 @@ impl Report {
             centre.0 += 1;
             centre.1 += u64::from(allocation.appointment.is_some());
             centre.2 += u64::from(allocation.appointment.is_none());
-            if let Some(date) = application.choices.split(',').next().and_then(campaign::dates::parse_date) {
+            if let Some(DayPick::Date(date)) = application.choices.first().copied() {
                 *first_choices.entry((application.centre_id.as_str(), date)).or_default() += 1;
             }
         }

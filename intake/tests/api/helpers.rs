@@ -85,6 +85,20 @@ impl TestApp {
         text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0.0)
     }
 
+    /// Polls the admin listener until the metric `name` reaches `value`
+    /// (bounded: 10 s), so a test orders events by state, not by sleeping.
+    pub async fn wait_for_metric(&self, name: &str, value: f64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let now = self.metric(name).await;
+            if now >= value {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{name} stayed at {now}, below {value}");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     pub fn store(&self) -> &Store {
         &self.db.store
     }
@@ -153,13 +167,4 @@ pub fn form(mykad: &str, lang: &str) -> Vec<(&'static str, String)> {
 
 pub fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
-/// Generates `on_both_backends` test wrappers for async fns taking a [`Backend`].
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
 }

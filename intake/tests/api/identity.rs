@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use store::testing::Backend;
 
 use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
-use crate::on_both_backends;
+use store::on_both_backends;
 
 on_both_backends!(
     a_childs_mykad_without_a_birth_date_is_too_young_not_a_centenarian,

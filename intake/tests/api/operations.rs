@@ -4,7 +4,7 @@ use serde_json::Value;
 use store::testing::Backend;
 
 use crate::helpers::{OPEN, TestApp, application};
-use crate::on_both_backends;
+use store::on_both_backends;
 
 on_both_backends!(
     health_readiness_and_metrics_answer,

@@ -82,17 +82,21 @@ async fn a_database_outage_gets_fast_503s_and_service_resumes_by_itself() {
     assert_eq!(ready.status(), 503, "readiness reports the outage");
 
     proxy.restore();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let reference = loop {
+    // The writer probes the database by itself and says so: no restart.
+    app.wait_for_metric("intake_database_up", 1.0).await;
+    // A pooled connection cut during the outage may still fail one batch
+    // (answered 503, and retried by the client, as here).
+    let mut reference = None;
+    for _ in 0..5 {
         let response = app.post_json(&application("600101-14-0002")).await;
         if response.status() == 201 {
             let body: Value = response.json().await.expect("json");
-            break body["reference"].as_str().expect("reference").to_owned();
+            reference = Some(body["reference"].as_str().expect("reference").to_owned());
+            break;
         }
         assert_eq!(response.status(), 503);
-        assert!(Instant::now() < deadline, "intake did not resume after the database came back");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    }
+    let reference = reference.expect("taking applications again once the database is back");
     assert_eq!(refused, 5);
     let stored = app.store().all_applications().await.expect("read");
     let numbers: Vec<&str> = stored.iter().map(|r| r.id_number.as_str()).collect();

@@ -10,7 +10,7 @@ use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
 
 /// Holds the database's write lock from another connection until dropped.
 enum Blocker {
-    Sqlite(sqlx::SqliteConnection),
+    Sqlite(rusqlite::Connection),
     Postgres(sqlx::postgres::PgConnection),
 }
 
@@ -18,9 +18,9 @@ impl Blocker {
     async fn lock(app: &TestApp) -> Blocker {
         use sqlx::Connection;
         match app.store() {
-            store::Store::Sqlite(pool) => {
-                let mut conn = pool.acquire().await.expect("connection").detach();
-                sqlx::query("BEGIN EXCLUSIVE").execute(&mut conn).await.expect("lock");
+            store::Store::Sqlite(file) => {
+                let conn = rusqlite::Connection::open(file.path()).expect("connection");
+                conn.execute_batch("BEGIN EXCLUSIVE").expect("lock");
                 Blocker::Sqlite(conn)
             }
             store::Store::Postgres(pool) => {
@@ -35,7 +35,7 @@ impl Blocker {
 
     async fn release(self) {
         match self {
-            Blocker::Sqlite(mut conn) => drop(sqlx::query("ROLLBACK").execute(&mut conn).await),
+            Blocker::Sqlite(conn) => drop(conn.execute_batch("ROLLBACK")),
             Blocker::Postgres(mut conn) => drop(sqlx::query("ROLLBACK").execute(&mut conn).await),
         }
     }
@@ -63,7 +63,8 @@ async fn a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost(backend: Ba
     for i in 0..3 {
         waiting
             .push(tokio::spawn(app.client.post(app.endpoint()).json(&application(&format!("60010100000{i}"))).send()));
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        // In order: each holds its slot (and its place in the queue) before the next is sent.
+        app.wait_for_metric("intake_submissions_in_flight", f64::from(i + 1)).await;
     }
     let started = Instant::now();
     let shed = app.post_json(&application("600101000009")).await;
@@ -103,15 +104,7 @@ async fn with_every_slot_taken_submissions_are_shed_before_any_work() {
     // A submission whose commit waits behind a lock holds the only slot.
     let blocker = Blocker::lock(&app).await;
     let waiting = tokio::spawn(app.client.post(app.endpoint()).json(&application("600101-14-9999")).send());
-    let mut held = false;
-    for _ in 0..200 {
-        if app.metric("intake_submissions_in_flight").await >= 1.0 {
-            held = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(held, "the first submission holds the slot while it waits for its commit");
+    app.wait_for_metric("intake_submissions_in_flight", 1.0).await;
     let started = Instant::now();
     let shed = app
         .client

@@ -5,7 +5,7 @@ use store::testing::Backend;
 use time::macros::datetime;
 
 use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
-use crate::on_both_backends;
+use store::on_both_backends;
 
 on_both_backends!(
     a_json_application_gets_201_with_a_reference_and_is_stored,

@@ -7,6 +7,7 @@ use futures_util::TryStreamExt;
 use sqlx::PgConnection;
 
 use crate::allocation::InputDigest;
+use crate::row::choices_from_text;
 use crate::{AllocationInput, AllocationInputs, AllocationRow, StoreError};
 
 const READ_INPUTS: &str = "COPY (SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint \
@@ -54,6 +55,7 @@ fn parse_input(line: &[u8], digest: &mut InputDigest) -> Result<AllocationInput,
         "f" => false,
         _ => return Err(corrupt(&reference, "accept_other_dates")),
     };
+    let choices = choices_from_text(&choices).ok_or_else(|| corrupt(&reference, "choices"))?;
     Ok(AllocationInput { reference, birth_date, centre_id, choices, accept_other_dates })
 }
 
@@ -85,6 +87,9 @@ fn allocation_line(out: &mut String, run_id: &str, row: &AllocationRow) {
     let date = appointment.map(|a| campaign::dates::format_date(a.date));
     let (priority, lottery) = (row.priority.to_string(), row.lottery.to_string());
     let position = row.waitlist_position.map(|p| p.to_string());
+    let window =
+        appointment.map(|a| (campaign::dates::format_time(a.window.start), campaign::dates::format_time(a.window.end)));
+    let choice_met = row.choice_met_text();
     let fields: [Option<&str>; 11] = [
         Some(&row.reference),
         Some(run_id),
@@ -93,9 +98,9 @@ fn allocation_line(out: &mut String, run_id: &str, row: &AllocationRow) {
         Some(&row.centre_id),
         Some(row.status()),
         date.as_deref(),
-        appointment.map(|a| a.window_start.as_str()),
-        appointment.map(|a| a.window_end.as_str()),
-        Some(&row.choice_met),
+        window.as_ref().map(|w| w.0.as_str()),
+        window.as_ref().map(|w| w.1.as_str()),
+        Some(&choice_met),
         position.as_deref(),
     ];
     for (n, field) in fields.iter().enumerate() {

@@ -2,7 +2,9 @@
 //!
 //! An intake batch travels as one array per column, unpacked by `UNNEST`:
 //! one statement per batch whatever its size, and the statement text never
-//! changes. The allocator's whole-table reads and writes use COPY (`pg_copy`).
+//! changes. The allocator's whole-table reads and writes use COPY (`copy`).
+
+mod copy;
 
 use std::collections::HashSet;
 
@@ -10,9 +12,10 @@ use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
+use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
+use crate::row::{choices_from_text, choices_to_text};
 use crate::{
-    AllocationInputs, AllocationRow, ApplicationRow, Appointment, Existing, InsertOutcome, RunRecord, StoreError,
-    classify,
+    AllocationInputs, AllocationRow, ApplicationRow, Existing, InsertOutcome, RunRecord, StoreError, classify,
 };
 
 pub(crate) async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<PgPool, StoreError> {
@@ -61,25 +64,25 @@ type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArgu
 
 /// `query` with the batch bound as one array per column, borrowed: the
 /// values are encoded as they are bound.
-fn bind_columns<'q>(query: PgQuery<'q>, rows: &'q [ApplicationRow]) -> PgQuery<'q> {
-    let text = |f: fn(&ApplicationRow) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+fn bind_columns<'q>(query: PgQuery<'q>, rows: &'q [&ApplicationRow]) -> PgQuery<'q> {
+    let text = |f: fn(&'q ApplicationRow) -> &'q str| rows.iter().map(|r| f(r)).collect::<Vec<&str>>();
     query
         .bind(text(|r| &r.reference))
-        .bind(text(|r| &r.id_type))
+        .bind(text(|r| r.id_type.code()))
         .bind(text(|r| &r.id_number))
         .bind(text(|r| &r.full_name))
         .bind(rows.iter().map(|r| r.birth_date).collect::<Vec<_>>())
         .bind(text(|r| &r.phone))
         .bind(rows.iter().map(|r| r.email.as_deref()).collect::<Vec<_>>())
-        .bind(text(|r| &r.lang))
+        .bind(text(|r| r.lang.code()))
         .bind(text(|r| &r.centre_id))
-        .bind(text(|r| &r.choices))
+        .bind(rows.iter().map(|r| choices_to_text(&r.choices)).collect::<Vec<String>>())
         .bind(rows.iter().map(|r| r.accept_other_dates).collect::<Vec<_>>())
         .bind(text(|r| &r.fingerprint))
         .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
 }
 
-pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
+pub(crate) async fn insert_batch(pool: &PgPool, rows: &[&ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
     // A plain INSERT first: nearly every batch holds only new applications,
     // and ON CONFLICT makes PostgreSQL probe both unique indexes before each
     // row and insert it speculatively (a quarter of the database's CPU a
@@ -101,7 +104,7 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[ApplicationRow]) -> Resu
     let mut existing = Existing::new();
     if inserted.len() < rows.len() {
         // Rows are never changed once stored, so reading after the commit is exact.
-        let skipped: Vec<&ApplicationRow> = rows.iter().filter(|r| !inserted.contains(&r.reference)).collect();
+        let skipped: Vec<&&ApplicationRow> = rows.iter().filter(|r| !inserted.contains(&r.reference)).collect();
         let found = sqlx::query(EXISTING)
             .bind(skipped.iter().map(|r| r.id_number.clone()).collect::<Vec<_>>())
             .fetch_all(pool)
@@ -122,20 +125,22 @@ pub(crate) async fn all_applications(pool: &PgPool) -> Result<Vec<ApplicationRow
     let rows = sqlx::query(ALL).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
+            let reference: String = row.try_get(0)?;
+            let corrupt = |column: &str| StoreError::corrupt(&reference, column);
             Ok(ApplicationRow {
-                reference: row.try_get(0)?,
-                id_type: row.try_get(1)?,
+                id_type: campaign::application::IdType::parse(row.try_get(1)?).map_err(|_| corrupt("id_type"))?,
                 id_number: row.try_get(2)?,
                 full_name: row.try_get(3)?,
                 birth_date: row.try_get(4)?,
                 phone: row.try_get(5)?,
                 email: row.try_get(6)?,
-                lang: row.try_get(7)?,
+                lang: row.try_get::<&str, _>(7)?.parse().map_err(|_| corrupt("lang"))?,
                 centre_id: row.try_get(8)?,
-                choices: row.try_get(9)?,
+                choices: choices_from_text(row.try_get(9)?).ok_or_else(|| corrupt("choices"))?,
                 accept_other_dates: row.try_get(10)?,
                 fingerprint: row.try_get(11)?,
                 submitted_at: row.try_get(12)?,
+                reference,
             })
         })
         .collect()
@@ -217,7 +222,7 @@ pub(crate) async fn save_allocation(
     )
     .execute(&mut *tx)
     .await?;
-    crate::pg_copy::write_allocations(&mut tx, &run.run_id, rows).await?;
+    copy::write_allocations(&mut tx, &run.run_id, rows).await?;
     sqlx::query(
         "ALTER TABLE allocations ADD CONSTRAINT allocations_pkey PRIMARY KEY (reference), \
          ADD CONSTRAINT allocations_reference_fkey FOREIGN KEY (reference) REFERENCES applications (reference), \
@@ -246,22 +251,18 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
     rows.iter()
         .map(|row| {
             let reference: String = row.try_get(0)?;
-            let corrupt = |problem: &str| StoreError::Corrupt { reference: reference.clone(), problem: problem.into() };
-            let date: Option<time::Date> = row.try_get(4)?;
-            let appointment = match date {
-                Some(date) => Some(Appointment {
-                    date,
-                    window_start: row.try_get::<Option<String>, _>(5)?.ok_or_else(|| corrupt("window_start"))?,
-                    window_end: row.try_get::<Option<String>, _>(6)?.ok_or_else(|| corrupt("window_end"))?,
-                }),
-                None => None,
-            };
+            let corrupt = |column: &str| StoreError::corrupt(&reference, column);
+            let choice_met: &str = row.try_get(7)?;
+            let appointment = appointment_from_columns(row.try_get(4)?, row.try_get(5)?, row.try_get(6)?, choice_met)
+                .map_err(corrupt)?;
+            if appointment.is_none() && choice_met != NO_CHOICE_MET {
+                return Err(corrupt("choice_met"));
+            }
             Ok(AllocationRow {
-                priority: u64::try_from(row.try_get::<i64, _>(1)?).unwrap_or_default(),
+                priority: u64::try_from(row.try_get::<i64, _>(1)?).map_err(|_| corrupt("priority"))?,
                 lottery: row.try_get::<String, _>(2)?.parse().map_err(|_| corrupt("lottery"))?,
                 centre_id: row.try_get(3)?,
                 appointment,
-                choice_met: row.try_get(7)?,
                 waitlist_position: row.try_get::<Option<i64>, _>(8)?.map(|p| u64::try_from(p).unwrap_or_default()),
                 reference,
             })
@@ -271,5 +272,5 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
 
 pub(crate) async fn read_allocation_inputs(pool: &PgPool) -> Result<AllocationInputs, StoreError> {
     let mut connection = pool.acquire().await?;
-    crate::pg_copy::read_allocation_inputs(&mut connection).await
+    copy::read_allocation_inputs(&mut connection).await
 }
