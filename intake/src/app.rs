@@ -20,7 +20,7 @@ use crate::admission::AdmissionLayer;
 use crate::answer::PageSettings;
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
-use crate::connections::{self, ConnectionLimits};
+use crate::connections::{self, ConnectionLimits, ListenOptions};
 use crate::finish::FinishLayer;
 use crate::metrics::Metrics;
 use crate::paths;
@@ -49,6 +49,27 @@ pub struct Listeners {
     pub public: TcpListener,
     /// Never exposed to the public.
     pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Opens the public listener on `--listen`, with the listen backlog and
+    /// defer period of `args`, and the admin listener on `--admin-listen`.
+    pub async fn bind(args: &ServeArgs) -> anyhow::Result<Listeners> {
+        let options = ListenOptions { backlog: args.listen_backlog, defer_accept: args.defer_accept() };
+        let (public, deferred) =
+            connections::listen(args.listen, options).with_context(|| format!("cannot listen on {}", args.listen))?;
+        let admin = TcpListener::bind(args.admin_listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.admin_listen))?;
+        tracing::info!(
+            address = %public.local_addr()?,
+            admin = %admin.local_addr()?,
+            backlog = connections::effective_backlog(args.listen_backlog),
+            defer_accept = ?deferred,
+            "listening"
+        );
+        Ok(Listeners { public, admin })
+    }
 }
 
 impl Intake {

@@ -63,6 +63,27 @@ pub struct ServeArgs {
     /// apart.
     #[arg(long = "idle-timeout", env = "INTAKE_IDLE_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
+    /// Seconds the kernel may hold a new connection that has sent nothing
+    /// before intake accepts it (Linux's TCP_DEFER_ACCEPT); 0 turns it off.
+    /// A held connection costs no file descriptor, no slot under
+    /// --max-connections and none of intake's CPU, so a crowd of silent
+    /// sockets mostly waits in the kernel instead of cycling through accept
+    /// and the idle timeout; a client that sends its request is accepted at
+    /// once. When the time is up the kernel hands the connection over
+    /// anyway, and the idle timeout runs from there, so a silent socket
+    /// lives at most this plus the idle timeout. The kernel rounds up to
+    /// 1, 3, 7, 15, 31, 63... seconds; by default the longest of these
+    /// within the idle timeout. It holds at most the listen backlog: past
+    /// that, new connections come straight through (by SYN cookies) and
+    /// only the idle timeout and the cap apply to them.
+    #[arg(long = "defer-accept", env = "INTAKE_DEFER_ACCEPT", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub defer_accept_secs: Option<u64>,
+    /// Connections the kernel may queue on the public listener: both those
+    /// waiting to be accepted and the silent ones held by --defer-accept.
+    /// The kernel lowers it to `net.core.somaxconn`; raise that as well
+    /// (deploy/README.md) for it to hold a crowd.
+    #[arg(long, env = "INTAKE_LISTEN_BACKLOG", default_value_t = 65_535, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub listen_backlog: u32,
     /// Seconds a client may take to send a request head, from its first
     /// byte. A head is under a kilobyte: seconds even on a 2G link.
     #[arg(long = "header-timeout", env = "INTAKE_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
@@ -110,6 +131,12 @@ impl ServeArgs {
         Duration::from_secs(self.idle_timeout_secs)
     }
 
+    /// How long the kernel holds a silent new connection: `--defer-accept`,
+    /// or the longest period the kernel can give within the idle timeout.
+    pub fn defer_accept(&self) -> Duration {
+        Duration::from_secs(self.defer_accept_secs.unwrap_or_else(|| defer_period_at_most(self.idle_timeout_secs)))
+    }
+
     /// The header timeout.
     pub fn header_timeout(&self) -> Duration {
         Duration::from_secs(self.header_timeout_secs)
@@ -123,5 +150,29 @@ impl ServeArgs {
     /// The commit timeout.
     pub fn commit_timeout(&self) -> Duration {
         Duration::from_secs(self.commit_timeout_secs)
+    }
+}
+
+/// The longest period Linux's TCP_DEFER_ACCEPT can give within `limit`
+/// seconds. The kernel counts the period in retransmissions of its SYN-ACK,
+/// the first after a second and each wait twice the last (at most 120 s),
+/// and rounds a period given in seconds up to the next such total.
+pub fn defer_period_at_most(limit: u64) -> u64 {
+    let (mut period, mut wait) = (0, 1);
+    while period + wait <= limit {
+        period += wait;
+        wait = (wait * 2).min(120);
+    }
+    period
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defer_period_at_most;
+
+    #[test]
+    fn the_default_defer_period_is_a_step_the_kernel_gives_within_the_idle_timeout() {
+        let periods: Vec<u64> = [0, 1, 2, 3, 6, 7, 10, 14, 15, 60, 127, 300].map(defer_period_at_most).to_vec();
+        assert_eq!(periods, [0, 1, 1, 3, 3, 7, 7, 7, 15, 31, 127, 247]);
     }
 }

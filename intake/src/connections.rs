@@ -5,6 +5,9 @@
 //! A crowd that opens sockets and sends nothing, or sends a request head a
 //! byte at a time, must not be able to use up the process's file
 //! descriptors or memory. So:
+//! - the kernel keeps a new connection out of accept until it sends
+//!   something or the defer period ends (TCP_DEFER_ACCEPT), so a silent
+//!   one costs no descriptor and no work here while the kernel holds it;
 //! - a connection is handed to HTTP only once its first byte has arrived,
 //!   so one that never speaks costs a socket and a task, not a read buffer;
 //! - a connection with no request in progress is closed after the idle
@@ -34,7 +37,7 @@ use hyper_util::service::TowerToHyperService;
 use pin_project_lite::pin_project;
 use rand::RngExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 use tower::Service;
@@ -51,6 +54,72 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// How long a client may take to send a request head, once it starts.
     pub header_timeout: Duration,
+}
+
+/// How the public listener's socket is set up.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenOptions {
+    /// Connections the kernel may queue: waiting for accept, or held back
+    /// silent by the defer period.
+    pub backlog: u32,
+    /// How long the kernel holds a new connection that has sent nothing
+    /// (zero: not at all).
+    pub defer_accept: Duration,
+}
+
+/// The public listener on `address`, as `TcpListener::bind` would open it
+/// but with `options`. Returns it with the defer period the kernel
+/// actually applies (it rounds up to its own steps).
+pub fn listen(address: SocketAddr, options: ListenOptions) -> std::io::Result<(TcpListener, Duration)> {
+    let socket = if address.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    let deferred = defer_accept(&socket, options.defer_accept)?;
+    Ok((socket.listen(options.backlog)?, deferred))
+}
+
+#[cfg(target_os = "linux")]
+mod defer {
+    // nix has no TCP_DEFER_ACCEPT of its own; this is the macro it provides
+    // for socket options it does not list.
+    use nix::{getsockopt_impl, setsockopt_impl, sockopt_impl};
+
+    sockopt_impl!(
+        /// Linux's TCP_DEFER_ACCEPT, in seconds.
+        TcpDeferAccept,
+        Both,
+        libc::IPPROTO_TCP,
+        libc::TCP_DEFER_ACCEPT,
+        libc::c_int
+    );
+}
+
+/// Asks the kernel to hold silent connections for `period`; returns the
+/// period it will apply.
+#[cfg(target_os = "linux")]
+fn defer_accept(socket: &TcpSocket, period: Duration) -> std::io::Result<Duration> {
+    use nix::sys::socket::{getsockopt, setsockopt};
+    let seconds = libc::c_int::try_from(period.as_secs()).unwrap_or(libc::c_int::MAX);
+    setsockopt(socket, defer::TcpDeferAccept, &seconds)?;
+    let applied = getsockopt(socket, defer::TcpDeferAccept)?;
+    Ok(Duration::from_secs(u64::try_from(applied).unwrap_or(0)))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn defer_accept(_socket: &TcpSocket, period: Duration) -> std::io::Result<Duration> {
+    if !period.is_zero() {
+        tracing::warn!("connections cannot be held back by the kernel on this system (TCP_DEFER_ACCEPT is Linux's)");
+    }
+    Ok(Duration::ZERO)
+}
+
+/// The backlog the kernel will give a listener that asks for `requested`:
+/// no more than `net.core.somaxconn`.
+pub fn effective_backlog(requested: u32) -> u32 {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .map_or(requested, |most| requested.min(most))
 }
 
 /// Serves `router` on `listener` within `limits` until `shutdown` resolves;

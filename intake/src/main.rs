@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 use intake::app::{Intake, Listeners, shutdown_signal};
 use intake::clock::{SharedClock, ShiftedClock, SystemClock};
@@ -48,15 +47,7 @@ async fn main() -> anyhow::Result<()> {
                 None => Arc::new(SystemClock),
             };
             let intake = Intake::build(&args, catalogue, clock).await?;
-            let bind = |address| async move {
-                tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))
-            };
-            let listeners = Listeners { public: bind(args.listen).await?, admin: bind(args.admin_listen).await? };
-            tracing::info!(
-                address = %listeners.public.local_addr()?,
-                admin = %listeners.admin.local_addr()?,
-                "listening"
-            );
+            let listeners = Listeners::bind(&args).await?;
             intake.serve(listeners, shutdown_signal()).await
         }
         Command::Migrate(args) => {

@@ -41,6 +41,35 @@ async fn is_closed(socket: &mut TcpStream) -> bool {
     matches!(tokio::time::timeout(Duration::from_millis(10), socket.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
 }
 
+/// One answer: its head, then as many bytes of body as it declares.
+async fn read_answer(socket: &mut TcpStream) -> String {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(PATIENCE, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&received);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let declared = head
+                    .lines()
+                    .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:")?.trim().parse().ok())
+                    .unwrap_or(0);
+                if body.len() >= declared {
+                    return;
+                }
+            }
+            match socket.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no whole answer within {PATIENCE:?}");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+const HEALTH_CHECK: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: intake\r\n\r\n";
+
 /// Waits until the server has `open` connections of which `idle` have no
 /// request in progress.
 async fn wait_for_connections(app: &TestApp, open: u32, idle: u32) {
@@ -86,8 +115,43 @@ async fn a_slow_body_takes_no_slot() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_not_accepted_until_it_speaks() {
+    // Periods far longer than the test: the kernel hands nothing over on its own meanwhile.
+    let flags = ["--defer-accept", "30", "--idle-timeout", "60"];
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(connect(&app).await);
+    }
+    // Connected after the silent ones: had they been waiting to be
+    // accepted, intake would have taken (and counted) them first.
+    let mut speaker = connect(&app).await;
+    speaker.write_all(HEALTH_CHECK).await.expect("sent");
+    let answer = read_answer(&mut speaker).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(app.metric("intake_connections_open").await, 1.0, "only the connection that spoke was accepted");
+    // A held connection that speaks is served like any other.
+    let mut late = silent.pop().expect("three");
+    late.write_all(HEALTH_CHECK).await.expect("sent");
+    let answer = read_answer(&mut late).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(app.metric("intake_connections_open").await, 2.0, "the others are still held by the kernel");
+    for socket in &mut silent {
+        assert!(!is_closed(socket).await, "a held connection stays open for its client");
+    }
+    drop((silent, speaker, late));
+    app.stop().await;
+}
+
+// With --defer-accept 0 in the tests below: they test intake's own limits,
+// which are what a silent connection meets once the kernel hands it over
+// (or when it came through a full backlog by SYN cookies).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_after_the_idle_timeout() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--idle-timeout", "1"]).await else { return };
+    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--idle-timeout", "1", "--defer-accept", "0"]).await else {
+        return;
+    };
     // One that never says a word, and one that sent a request and stayed.
     let mut silent = connect(&app).await;
     let mut kept_alive = connect(&app).await;
@@ -135,7 +199,7 @@ async fn a_declared_oversize_body_gets_413_before_it_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_connection_cap_the_longest_idle_goes_first() {
-    let flags = ["--max-connections", "3", "--idle-timeout", "60", "--body-timeout", "60"];
+    let flags = ["--max-connections", "3", "--idle-timeout", "60", "--body-timeout", "60", "--defer-accept", "0"];
     let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
     let mut oldest = connect(&app).await;
     let idle = connect(&app).await;
@@ -155,7 +219,7 @@ async fn at_the_connection_cap_the_longest_idle_goes_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_cap_with_none_idle_a_newcomer_is_closed_at_once() {
-    let flags = ["--max-connections", "2", "--body-timeout", "60"];
+    let flags = ["--max-connections", "2", "--body-timeout", "60", "--defer-accept", "0"];
     let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
     let mut busy = Vec::new();
     for _ in 0..2 {

@@ -54,15 +54,24 @@ impl TestApp {
 
     async fn start(db: TestDatabase, url: &str, now: OffsetDateTime, flags: &[&str]) -> TestApp {
         let data = data_dir();
-        let mut argv = vec!["intake", "--data", data.to_str().expect("utf-8 path"), "--database-url", url];
+        let mut argv = vec![
+            "intake",
+            "--data",
+            data.to_str().expect("utf-8 path"),
+            "--database-url",
+            url,
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ];
         argv.extend_from_slice(flags);
         let args = Flags::try_parse_from(argv).expect("valid flags").serve;
         let catalogue = intake::load_catalogue(&args.store.data).expect("sample data");
         let options = store::ConnectOptions { url: url.to_owned(), ..db.options.clone() };
         let app =
             Intake::build_with(&args, options, catalogue, Arc::new(FixedClock(now))).await.expect("intake builds");
-        let bind = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port") };
-        let listeners = Listeners { public: bind().await, admin: bind().await };
+        let listeners = Listeners::bind(&args).await.expect("loopback ports");
         let url = format!("http://{}", listeners.public.local_addr().expect("bound"));
         let admin_url = format!("http://{}", listeners.admin.local_addr().expect("bound"));
         let (stop, stopped) = oneshot::channel::<()>();
