@@ -136,3 +136,45 @@ async fn a_trial_run_is_marked_everywhere_and_the_real_run_replaces_it() {
     }
     assert_eq!(db.store.current_run().await.expect("read").expect("stored").seed, "r");
 }
+
+/// Changes and withdrawals made before close are counted in the audit
+/// report, and the run allocates the current versions only.
+#[tokio::test]
+async fn the_report_counts_changes_and_withdrawals_and_the_run_uses_current_versions() {
+    let db = with_applications(30, 3).await;
+    let rows = db.store.all_applications().await.expect("read");
+    let at = time::macros::datetime!(2027-06-02 10:00 +08:00);
+    let mut moved = rows[0].clone();
+    moved.full_name.push_str(" Binti Ali");
+    let moved = {
+        let catalogue = allocator::load_catalogue(&data()).expect("sample data");
+        let app = campaign::Application::parse(&moved.to_raw(), &catalogue).expect("valid");
+        store::ApplicationRow::new(&app, rows[0].reference.clone(), rows[0].submitted_at)
+    };
+    let outcomes = db
+        .store
+        .amend(&[
+            store::Amendment::Change { row: moved, at, via: store::Channel::Api },
+            store::Amendment::Withdraw {
+                reference: rows[1].reference.clone(),
+                id_number: rows[1].id_number.clone(),
+                at,
+                via: store::Channel::Form,
+            },
+        ])
+        .await
+        .expect("amended");
+    assert_eq!(outcomes, [store::AmendOutcome::Changed { version: 2 }, store::AmendOutcome::Withdrawn]);
+    assert!(allocator(&db, "run", &["--pretend-now", CLOSED, "--seed", "h"]).status.success());
+    let allocations = db.store.all_allocations().await.expect("allocations");
+    assert_eq!(allocations.len(), 29, "the withdrawn application is not allocated");
+    assert!(allocations.iter().all(|a| a.reference != rows[1].reference));
+    let out = tempfile::tempdir().expect("temp dir");
+    let report = allocator(&db, "report", &["--out", out.path().to_str().expect("utf-8")]);
+    let stdout = text(&report.stdout);
+    assert!(stdout.contains("1 versions replaced by a change, 1 applications withdrawn"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).expect("json")).expect("valid");
+    assert_eq!(json["before_close"]["versions_replaced"], 1);
+    assert_eq!(json["before_close"]["withdrawn"], 1);
+}

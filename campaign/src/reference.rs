@@ -25,9 +25,36 @@ pub fn generate_with(rng: &mut impl rand::Rng) -> String {
     out
 }
 
+/// Reads a reference as a person types it: case, spaces and the dash are
+/// forgiven; `None` unless it is ten symbols of the alphabet.
+pub fn parse(text: &str) -> Option<String> {
+    let symbols: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b'-')).map(|b| b.to_ascii_uppercase()).collect();
+    if symbols.len() != LENGTH || !symbols.iter().all(|b| ALPHABET.contains(b)) {
+        return None;
+    }
+    let mut out = String::with_capacity(LENGTH + 1);
+    for (i, b) in symbols.into_iter().enumerate() {
+        if i == LENGTH / 2 {
+            out.push('-');
+        }
+        out.push(char::from(b));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_reference_reads_back_in_its_written_form() {
+        let written = generate();
+        assert_eq!(parse(&written).as_deref(), Some(written.as_str()));
+        assert_eq!(parse(" k7m4q 9xh2p ").as_deref(), Some("K7M4Q-9XH2P"));
+        for bad in ["", "K7M4Q-9XH2", "K7M4Q-9XH2PP", "K7M4Q-9XH2O", "K7M4Q/9XH2P", "../../etc"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
 
     fn generate() -> String {
         generate_with(&mut rand::rng())

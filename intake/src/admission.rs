@@ -76,7 +76,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        if request.method() != Method::POST || request.uri().path() != paths::APPLICATIONS {
+        if request.method() != Method::POST || !paths::is_submission(request.uri().path()) {
             return Admitted::Inner { future: self.inner.call(request) };
         }
         match refusal(&self.state, &request) {

@@ -9,6 +9,8 @@ use campaign::{Catalogue, Lang, Messages};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
 
+use store::AmendOutcome;
+
 use crate::error::ApiError;
 use crate::submission::Format;
 use crate::writer::Unavailable;
@@ -133,6 +135,29 @@ impl Answer<'_> {
                 };
                 self.page(status, m.text(title), m.text(lead), Some(reference), Vec::new(), vec![next], None)
                     .into_response()
+            }
+        }
+    }
+
+    /// 200 for a change or withdrawal committed now or found already made
+    /// (an identical retry); never called for [`AmendOutcome::NotFound`].
+    pub fn amended(&self, reference: &str, outcome: &AmendOutcome) -> Response {
+        let m = Messages::of(self.lang);
+        let (payload, key) = match outcome {
+            AmendOutcome::Changed { version } => {
+                (json!({ "reference": reference, "changed": true, "version": version }), "intake.changed")
+            }
+            AmendOutcome::Unchanged => (json!({ "reference": reference, "changed": false }), "intake.unchanged"),
+            AmendOutcome::Withdrawn | AmendOutcome::AlreadyWithdrawn | AmendOutcome::NotFound => {
+                (json!({ "reference": reference, "withdrawn": true }), "intake.withdrawn")
+            }
+        };
+        match self.format {
+            Format::Json => Rendered::json(StatusCode::OK, &payload).into_response(),
+            Format::Form => {
+                let title = m.text(&format!("{key}_title")).to_owned();
+                let lead = m.text(&format!("{key}_lead")).to_owned();
+                self.page(StatusCode::OK, &title, &lead, Some(reference), Vec::new(), Vec::new(), None).into_response()
             }
         }
     }

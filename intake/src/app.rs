@@ -169,7 +169,10 @@ impl Intake {
 /// headers), CORS (which answers preflights itself), the door
 /// (`crate::admission`), and a last time limit in front of the handlers.
 fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
-    let mut app = routes::applications::router().merge(routes::site::router()).merge(routes::health::router());
+    let mut app = routes::applications::router()
+        .merge(routes::amendments::router())
+        .merge(routes::site::router())
+        .merge(routes::health::router());
     if let Some(site) = &args.site {
         app = app.merge(routes::site::static_site(site)?);
     }

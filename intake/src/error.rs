@@ -16,6 +16,10 @@ pub enum ApiError {
     /// Another application holds the identity document: 409.
     #[error("a different application holds this identity document")]
     IdentityTaken,
+    /// No application has this reference with this identity (or none has
+    /// this reference at all: the two are answered alike): 404.
+    #[error("no application with this reference and identity")]
+    NotFound,
     /// Before registration opens: 403.
     #[error("registration has not opened")]
     NotYetOpen,
@@ -48,6 +52,7 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::IdentityTaken => StatusCode::CONFLICT,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::NotYetOpen | ApiError::Closed => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -64,6 +69,7 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => "invalid",
             ApiError::IdentityTaken => "identity_taken",
+            ApiError::NotFound => "not_found",
             ApiError::NotYetOpen => "not_open",
             ApiError::Closed => "closed",
             ApiError::Unavailable(_) => "busy",

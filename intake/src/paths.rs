@@ -4,5 +4,17 @@
 /// The submission endpoint.
 pub const APPLICATIONS: &str = "/api/v1/applications";
 
+/// Changing an application: the same fields as a new one.
+pub const APPLICATION: &str = "/api/v1/applications/{reference}";
+
+/// Withdrawing an application.
+pub const WITHDRAW: &str = "/api/v1/applications/{reference}/withdraw";
+
+/// Whether a request to `path` is a submission (new, change or
+/// withdrawal): it passes the door and takes a slot once its body is in.
+pub fn is_submission(path: &str) -> bool {
+    path.strip_prefix(APPLICATIONS).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// The answer pages' stylesheet.
 pub const STYLESHEET: &str = "/api/v1/style.css";

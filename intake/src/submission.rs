@@ -103,6 +103,49 @@ pub fn parse_json(body: &[u8], weeks: u8) -> Result<RawApplication, Malformed> {
     Ok(raw)
 }
 
+/// What a withdrawal sends: the identity number that proves who asks, and
+/// optionally the language to answer in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawWithdrawal {
+    /// As typed.
+    pub id_number: String,
+    /// `en` or `ms`, or empty.
+    pub lang: String,
+}
+
+/// Reads a withdrawal's body, form or JSON; other fields are ignored.
+pub fn parse_withdrawal(body: &[u8], format: Format) -> Result<RawWithdrawal, Malformed> {
+    let mut raw = RawWithdrawal::default();
+    match format {
+        Format::Form => {
+            for (key, value) in form_urlencoded::parse(body) {
+                match key.as_ref() {
+                    "id_number" => raw.id_number = value.into_owned(),
+                    "lang" => raw.lang = value.into_owned(),
+                    _ => {}
+                }
+            }
+        }
+        Format::Json => {
+            let value: Value = serde_json::from_slice(body).map_err(|e| Malformed::Json(e.to_string()))?;
+            let Value::Object(fields) = value else { return Err(Malformed::NotAnObject) };
+            for (key, value) in fields {
+                let slot = match key.as_str() {
+                    "id_number" => &mut raw.id_number,
+                    "lang" => &mut raw.lang,
+                    _ => continue,
+                };
+                *slot = match value {
+                    Value::String(s) => s,
+                    Value::Null => String::new(),
+                    _ => return Err(Malformed::FieldType { field: key, expected: "a string" }),
+                };
+            }
+        }
+    }
+    Ok(raw)
+}
+
 /// The text field called `name`, if the application has one.
 fn text_field<'a>(raw: &'a mut RawApplication, name: &str, weeks: u8) -> Option<&'a mut String> {
     Some(match name {

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use store::{ApplicationRow, BatchWriter, InsertOutcome, Store};
+use store::{AmendOutcome, Amendment, ApplicationRow, BatchWriter, InsertOutcome, Store};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -33,6 +33,9 @@ pub enum Stored {
     },
     /// A different application holds this identity document.
     IdentityTaken,
+    /// A change or withdrawal was committed, or found already made, or
+    /// refused as not found.
+    Amended(AmendOutcome),
 }
 
 /// Why a submission could not be taken or stored now; the caller answers 503.
@@ -80,8 +83,16 @@ pub struct WriterConfig {
     pub writers: usize,
 }
 
+/// What a submission asks the writer to commit.
+enum Work {
+    /// A new application.
+    Insert(ApplicationRow),
+    /// A change or withdrawal of a stored one.
+    Amend(Amendment),
+}
+
 struct Submission {
-    row: ApplicationRow,
+    work: Work,
     queued_at: Instant,
     reply: oneshot::Sender<Result<Stored, Unavailable>>,
 }
@@ -154,13 +165,22 @@ impl WriteQueue {
         Ok((WriteQueue { sender, shared }, handles))
     }
 
-    /// Queues a row; await the returned receiver for the outcome.
+    /// Queues a new application; await the returned receiver for the outcome.
     pub fn submit(&self, row: ApplicationRow) -> Result<oneshot::Receiver<Result<Stored, Unavailable>>, Unavailable> {
+        self.enqueue(Work::Insert(row))
+    }
+
+    /// Queues a change or withdrawal; its outcome is [`Stored::Amended`].
+    pub fn amend(&self, amendment: Amendment) -> Result<oneshot::Receiver<Result<Stored, Unavailable>>, Unavailable> {
+        self.enqueue(Work::Amend(amendment))
+    }
+
+    fn enqueue(&self, work: Work) -> Result<oneshot::Receiver<Result<Stored, Unavailable>>, Unavailable> {
         if !self.database_up() {
             return Err(Unavailable::DatabaseDown);
         }
         let (reply, receiver) = oneshot::channel();
-        match self.sender.try_send(Submission { row, queued_at: Instant::now(), reply }) {
+        match self.sender.try_send(Submission { work, queued_at: Instant::now(), reply }) {
             Ok(()) => Ok(receiver),
             Err(mpsc::error::TrySendError::Full(_)) => Err(Unavailable::QueueFull),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Unavailable::ShuttingDown),
@@ -235,12 +255,32 @@ impl Writer {
         true
     }
 
-    /// Commits the batch and answers every submission in it. A row whose
+    /// Commits the batch and answers every submission in it: changes and
+    /// withdrawals first (so a withdrawal frees its identity for a new
+    /// application of the same batch), then new applications. A row whose
     /// random reference was taken goes round again with a new one. On
     /// error what is left of the batch is unanswered, for the caller to refuse.
     fn write(&mut self, batch: &mut Vec<Submission>) -> Result<(), store::StoreError> {
+        if batch.iter().any(|s| matches!(s.work, Work::Amend(_))) {
+            let (amending, inserting): (Vec<Submission>, Vec<Submission>) =
+                std::mem::take(batch).into_iter().partition(|s| matches!(s.work, Work::Amend(_)));
+            *batch = amending;
+            let amendments: Vec<&Amendment> =
+                batch.iter().filter_map(|s| if let Work::Amend(a) = &s.work { Some(a) } else { None }).collect();
+            let outcomes = match self.store.amend(&amendments) {
+                Ok(outcomes) => outcomes,
+                Err(first) => {
+                    tracing::warn!(error = %first, "amendments failed; retrying once");
+                    self.store.amend(&amendments)?
+                }
+            };
+            for (submission, outcome) in batch.drain(..).zip(outcomes) {
+                let _ = submission.reply.send(Ok(Stored::Amended(outcome)));
+            }
+            *batch = inserting;
+        }
         while !batch.is_empty() {
-            let rows: Vec<&ApplicationRow> = batch.iter().map(|s| &s.row).collect();
+            let rows: Vec<&ApplicationRow> = batch.iter().filter_map(Submission::row).collect();
             let started = Instant::now();
             let outcomes = match self.store.insert_batch(&rows) {
                 Ok(outcomes) => outcomes,
@@ -279,6 +319,16 @@ impl Writer {
     }
 }
 
+impl Submission {
+    /// The new application, when this is one.
+    fn row(&self) -> Option<&ApplicationRow> {
+        match &self.work {
+            Work::Insert(row) => Some(row),
+            Work::Amend(_) => None,
+        }
+    }
+}
+
 /// Moves what is queued now into `batch`, up to `max_batch`, without waiting.
 fn take_waiting(receiver: &mut mpsc::Receiver<Submission>, batch: &mut Vec<Submission>, max_batch: usize) {
     while batch.len() < max_batch {
@@ -308,13 +358,15 @@ fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: In
         let answer = match outcome {
             InsertOutcome::Inserted => {
                 metrics.accepted.inc();
-                Stored::New { reference: submission.row.reference.clone() }
+                Stored::New { reference: submission.row().map(|r| r.reference.clone()).unwrap_or_default() }
             }
             InsertOutcome::AlreadyStored { reference } => Stored::Existing { reference },
             InsertOutcome::IdentityTaken => Stored::IdentityTaken,
             InsertOutcome::ReferenceTaken => {
                 let mut submission = submission;
-                submission.row.reference = reference::generate_with(&mut rand::rng());
+                if let Work::Insert(row) = &mut submission.work {
+                    row.reference = reference::generate_with(&mut rand::rng());
+                }
                 again.push(submission);
                 continue;
             }

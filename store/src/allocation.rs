@@ -128,9 +128,11 @@ pub struct AllocationInput {
 pub(crate) struct InputDigest(Sha256);
 
 impl InputDigest {
-    /// Adds one application, in reference order.
-    pub(crate) fn add(&mut self, reference: &str, fingerprint: &[u8]) {
+    /// Adds one application's current version, in reference order.
+    pub(crate) fn add(&mut self, reference: &str, version: u32, fingerprint: &[u8]) {
         self.0.update(reference.as_bytes());
+        self.0.update([0x1f]);
+        self.0.update(version.to_string().as_bytes());
         self.0.update([0x1f]);
         self.0.update(fingerprint);
         self.0.update([0x1e]);
@@ -147,7 +149,7 @@ impl InputDigest {
 pub struct AllocationInputs {
     /// The applications.
     pub rows: Vec<AllocationInput>,
-    /// SHA-256 (hex) over each application's reference and fingerprint, in
-    /// reference order: changes if any application changes.
+    /// SHA-256 (hex) over each application's reference, version and
+    /// fingerprint, in reference order: changes if any application changes.
     pub digest: String,
 }

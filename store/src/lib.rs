@@ -8,6 +8,7 @@
 //! suite runs against both. Intake writes through a [`BatchWriter`].
 
 mod allocation;
+mod amend;
 mod postgres;
 mod row;
 mod sqlite;
@@ -17,6 +18,7 @@ mod url;
 mod writer;
 
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
+pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
 pub use row::{ApplicationRow, InsertOutcome};
 pub use sqlite::Sqlite;
 pub use url::{DatabaseUrl, SqliteMode};
@@ -182,6 +184,28 @@ impl Store {
                 let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(pool).await?;
                 Ok(u64::try_from(n).unwrap_or_default())
             }
+        }
+    }
+
+    /// Applies changes and withdrawals as [`BatchWriter::amend`] does, from
+    /// async code (tools and tests; intake uses a writer).
+    pub async fn amend(&self, amendments: &[Amendment]) -> Result<Vec<AmendOutcome>, StoreError> {
+        let store = self.clone();
+        let amendments = amendments.to_vec();
+        match self {
+            Store::Sqlite(_) => {
+                tokio::task::spawn_blocking(move || store.batch_writer()?.amend(&amendments.iter().collect::<Vec<_>>()))
+                    .await?
+            }
+            Store::Postgres(pool) => postgres::amend(pool, &amendments.iter().collect::<Vec<_>>()).await,
+        }
+    }
+
+    /// How many versions were replaced and applications withdrawn.
+    pub async fn history_counts(&self) -> Result<HistoryCounts, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.history_counts().await,
+            Store::Postgres(pool) => postgres::history_counts(pool).await,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The one interface intake writes applications through, whatever the backend.
 
-use crate::{ApplicationRow, InsertOutcome, Store, StoreError};
+use crate::{AmendOutcome, Amendment, ApplicationRow, InsertOutcome, Store, StoreError};
 
 /// Writes batches of applications from a thread of its own (intake's
 /// group-commit writers), one commit per batch. Blocking: SQLite writes on
@@ -46,6 +46,19 @@ impl BatchWriter {
         match &mut self.0 {
             Backend::Sqlite(writer) => writer.insert_batch(rows),
             Backend::Postgres { pool, runtime } => runtime.block_on(crate::postgres::insert_batch(pool, rows)),
+        }
+    }
+
+    /// Applies changes and withdrawals in one commit, in order, and says
+    /// what happened to each once committed (blocking, as
+    /// [`BatchWriter::insert_batch`]).
+    pub fn amend(&mut self, amendments: &[&Amendment]) -> Result<Vec<AmendOutcome>, StoreError> {
+        if amendments.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &mut self.0 {
+            Backend::Sqlite(writer) => writer.amend(amendments),
+            Backend::Postgres { pool, runtime } => runtime.block_on(crate::postgres::amend(pool, amendments)),
         }
     }
 

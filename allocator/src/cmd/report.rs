@@ -5,7 +5,8 @@ use super::stored::{Stored, WriteFromStoredArgs};
 pub async fn run(args: WriteFromStoredArgs) -> anyhow::Result<()> {
     let catalogue = cli::load_catalogue(&args.store.data)?;
     let Stored { store, run, applications, allocations } = Stored::open(&args.store, &args.stale).await?;
-    let report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
+    let mut report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
+    report.history = store.history_counts().await?;
     print!("{}", report.summary());
     report.write(&args.out)?;
     println!(

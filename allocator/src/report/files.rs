@@ -18,6 +18,7 @@ impl Report {
                 "seed_matches_commitment": self.lottery.matches(),
             },
             "overall": self.overall.to_json(),
+            "before_close": { "versions_replaced": self.history.changes, "withdrawn": self.history.withdrawals },
             "by_age": self.by_age.iter().map(|(band, o)| { let mut v = o.to_json(); v["band"] = json!(band); v }).collect::<Vec<_>>(),
             "states": self.states.iter().map(|(s, offered, allocated, waitlisted)| json!({
                 "state": s.name(), "places": offered, "allocated": allocated, "waitlisted": waitlisted,

@@ -73,6 +73,8 @@ pub struct Report {
     pub busiest_days: Vec<(String, Date, u64, u64)>,
     /// The choice columns, in order: week1 ... weekN, other.
     pub choices: Vec<String>,
+    /// What applicants changed and withdrew before registration closed.
+    pub history: store::HistoryCounts,
 }
 
 impl Report {
@@ -150,7 +152,8 @@ impl Report {
         let mut choices: Vec<String> = campaign.weeks().map(|w| w.field_name()).collect();
         choices.push("other".into());
         let lottery = crate::seed::SeedAudit::of(&run);
-        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices })
+        let history = store::HistoryCounts::default();
+        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices, history })
     }
 
     /// A plain-text summary for the terminal.
@@ -178,6 +181,11 @@ impl Report {
             pct(o.allocated),
             o.waitlisted,
             pct(o.waitlisted)
+        );
+        let _ = writeln!(
+            s,
+            "before registration closed: {} versions replaced by a change, {} applications withdrawn",
+            self.history.changes, self.history.withdrawals
         );
         let _ = write!(s, "{:<8} {:>10} {:>10} {:>10}", "age", "applicants", "allocated", "waitlisted");
         for c in &self.choices {

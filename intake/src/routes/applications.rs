@@ -42,6 +42,9 @@ async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Respons
             answer(format, lang).stored(&reference, &phone.national(), false)
         }
         Ok((Stored::IdentityTaken, _)) => answer(format, lang).error(&ApiError::IdentityTaken),
+        Ok((Stored::Amended(_), _)) => {
+            answer(format, lang).error(&ApiError::Internal("the writer answered a new application as an amendment"))
+        }
         Err(error) => {
             if error.status().is_server_error() {
                 state.refusals.note(&error, &state.metrics);
@@ -97,7 +100,7 @@ async fn accept(
 /// view into the connection's read buffer, and one kept alive pins that
 /// whole buffer, so a client trickling a byte at a time would make intake
 /// hold kilobytes for every byte it sends.
-async fn read_body(mut body: Body, state: &AppState) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(mut body: Body, state: &AppState) -> Result<Vec<u8>, ApiError> {
     let read = async {
         let declared = usize::try_from(http_body::Body::size_hint(&body).lower()).unwrap_or(usize::MAX);
         let mut bytes = Vec::with_capacity(declared.min(state.body_limit));

@@ -1,5 +1,6 @@
 //! The HTTP routes; each module exposes its own `router`.
 
+pub mod amendments;
 pub mod applications;
 pub mod health;
 pub mod site;

@@ -1,6 +1,7 @@
 //! Integration tests: the real intake on 127.0.0.1:0, over HTTP, on SQLite
 //! and (when configured) Postgres.
 
+mod amendments;
 mod cli;
 mod crash;
 mod door;

@@ -10,7 +10,7 @@ use crate::allocation::InputDigest;
 use crate::row::choices_from_text;
 use crate::{AllocationInput, AllocationInputs, AllocationRow, StoreError};
 
-const READ_INPUTS: &str = "COPY (SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint \
+const READ_INPUTS: &str = "COPY (SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint, version \
      FROM applications ORDER BY reference COLLATE \"C\") TO STDOUT";
 
 const WRITE_ALLOCATIONS: &str = "COPY allocations (reference, run_id, priority, lottery, centre_id, status, \
@@ -46,9 +46,10 @@ pub(crate) async fn read_allocation_inputs(connection: &mut PgConnection) -> Res
 fn parse_input(line: &[u8], digest: &mut InputDigest) -> Result<AllocationInput, StoreError> {
     let text = std::str::from_utf8(line).map_err(|_| corrupt("", "a row that is not UTF-8"))?;
     let fields: Vec<String> = text.split('\t').map(unescape).collect();
-    let [reference, birth_date, centre_id, choices, accept_other_dates, fingerprint] =
-        <[String; 6]>::try_from(fields).map_err(|_| corrupt(text, "a row without six columns"))?;
-    digest.add(&reference, fingerprint.as_bytes());
+    let [reference, birth_date, centre_id, choices, accept_other_dates, fingerprint, version] =
+        <[String; 7]>::try_from(fields).map_err(|_| corrupt(text, "a row without seven columns"))?;
+    let version: u32 = version.parse().map_err(|_| corrupt(&reference, "version"))?;
+    digest.add(&reference, version, fingerprint.as_bytes());
     let birth_date = campaign::dates::parse_date(&birth_date).ok_or_else(|| corrupt(&reference, "birth_date"))?;
     let accept_other_dates = match accept_other_dates.as_str() {
         "t" => true,

@@ -13,6 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
 use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{
     AllocationInputs, AllocationRow, ApplicationRow, Existing, InsertOutcome, RunRecord, StoreError, classify,
@@ -273,4 +274,139 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
 pub(crate) async fn read_allocation_inputs(pool: &PgPool) -> Result<AllocationInputs, StoreError> {
     let mut connection = pool.acquire().await?;
     copy::read_allocation_inputs(&mut connection).await
+}
+
+/// The columns of a version, in `applications` and `application_history` alike.
+const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, email, lang, \
+     centre_id, choices, accept_other_dates, fingerprint, submitted_at, changed_at, changed_via";
+
+/// Applies changes and withdrawals in one transaction, in order.
+pub(crate) async fn amend(pool: &PgPool, amendments: &[&Amendment]) -> Result<Vec<AmendOutcome>, StoreError> {
+    let mut tx = pool.begin().await?;
+    let mut outcomes = Vec::with_capacity(amendments.len());
+    for amendment in amendments {
+        outcomes.push(match amendment {
+            Amendment::Change { row, at, via } => change(&mut tx, row, *at, *via).await?,
+            Amendment::Withdraw { reference, id_number, at, via } => {
+                withdraw(&mut tx, reference, id_number, *at, *via).await?
+            }
+        });
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
+
+async fn keep_version(
+    tx: &mut Tx<'_>,
+    reference: &str,
+    ended_by: &str,
+    at: time::OffsetDateTime,
+    via: Channel,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO application_history ({VERSION_COLUMNS}, ended_by, ended_at, ended_via) \
+         SELECT {VERSION_COLUMNS}, $2, $3, $4 FROM applications WHERE reference = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(reference)
+        .bind(ended_by)
+        .bind(at)
+        .bind(via.code())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn change(
+    tx: &mut Tx<'_>,
+    row: &ApplicationRow,
+    at: time::OffsetDateTime,
+    via: Channel,
+) -> Result<AmendOutcome, StoreError> {
+    let stored: Option<(String, String, time::Date, String, i32)> = sqlx::query_as(
+        "SELECT id_type, id_number, birth_date, fingerprint, version FROM applications WHERE reference = $1 FOR UPDATE",
+    )
+    .bind(&row.reference)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((id_type, id_number, birth_date, fingerprint, version)) = stored else {
+        return Ok(AmendOutcome::NotFound);
+    };
+    if id_type != row.id_type.code() || id_number != row.id_number || birth_date != row.birth_date {
+        return Ok(AmendOutcome::NotFound);
+    }
+    if fingerprint == row.fingerprint {
+        return Ok(AmendOutcome::Unchanged);
+    }
+    keep_version(tx, &row.reference, "changed", at, via).await?;
+    sqlx::query(
+        "UPDATE applications SET full_name = $2, phone = $3, email = $4, lang = $5, centre_id = $6, choices = $7, \
+         accept_other_dates = $8, fingerprint = $9, version = version + 1, changed_at = $10, changed_via = $11 \
+         WHERE reference = $1",
+    )
+    .bind(&row.reference)
+    .bind(&row.full_name)
+    .bind(&row.phone)
+    .bind(&row.email)
+    .bind(row.lang.code())
+    .bind(&row.centre_id)
+    .bind(choices_to_text(&row.choices))
+    .bind(row.accept_other_dates)
+    .bind(&row.fingerprint)
+    .bind(at)
+    .bind(via.code())
+    .execute(&mut **tx)
+    .await?;
+    Ok(AmendOutcome::Changed { version: u32::try_from(version + 1).unwrap_or(u32::MAX) })
+}
+
+async fn withdraw(
+    tx: &mut Tx<'_>,
+    reference: &str,
+    id_number: &str,
+    at: time::OffsetDateTime,
+    via: Channel,
+) -> Result<AmendOutcome, StoreError> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT id_number FROM applications WHERE reference = $1 FOR UPDATE")
+            .bind(reference)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match stored {
+        Some(stored) if stored == id_number => {
+            keep_version(tx, reference, "withdrawn", at, via).await?;
+            // Only a trial run can have allocated it while registration is open.
+            sqlx::query("DELETE FROM allocations WHERE reference = $1").bind(reference).execute(&mut **tx).await?;
+            sqlx::query("DELETE FROM applications WHERE reference = $1").bind(reference).execute(&mut **tx).await?;
+            Ok(AmendOutcome::Withdrawn)
+        }
+        Some(_) => Ok(AmendOutcome::NotFound),
+        None => {
+            let before: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM application_history \
+                 WHERE reference = $1 AND id_number = $2 AND ended_by = 'withdrawn')",
+            )
+            .bind(reference)
+            .bind(id_number)
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(if before { AmendOutcome::AlreadyWithdrawn } else { AmendOutcome::NotFound })
+        }
+    }
+}
+
+pub(crate) async fn history_counts(pool: &PgPool) -> Result<HistoryCounts, StoreError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT ended_by, COUNT(*) FROM application_history GROUP BY ended_by").fetch_all(pool).await?;
+    let mut counts = HistoryCounts::default();
+    for (ended_by, n) in rows {
+        let n = u64::try_from(n).unwrap_or_default();
+        match ended_by.as_str() {
+            "changed" => counts.changes = n,
+            _ => counts.withdrawals = n,
+        }
+    }
+    Ok(counts)
 }

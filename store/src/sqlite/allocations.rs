@@ -12,7 +12,7 @@ pub(crate) fn read_inputs(connection: &mut Connection) -> Result<AllocationInput
     // In table order, then sorted here: reading through the reference index
     // would fetch every row by a random seek.
     let mut statement = connection.prepare(
-        "SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint FROM applications",
+        "SELECT reference, birth_date, centre_id, choices, accept_other_dates, fingerprint, version FROM applications",
     )?;
     // Sized once: growing by doubling would copy (and fault in) the pairs
     // again and again. Rows are never deleted, so the largest rowid is the count.
@@ -34,18 +34,19 @@ pub(crate) fn read_inputs(connection: &mut Connection) -> Result<AllocationInput
         // with the inputs' would fragment the heap the later stages reuse.
         let fingerprint: [u8; 64] =
             text(5)?.as_bytes().try_into().map_err(|_| StoreError::corrupt(reference, "fingerprint"))?;
-        read.push((input, fingerprint));
+        let version = u32::try_from(row.get::<_, i64>(6)?).map_err(|_| StoreError::corrupt(reference, "version"))?;
+        read.push((input, version, fingerprint));
     }
     // Byte order, as SQLite's BINARY and PostgreSQL's "C" collations sort.
     read.sort_unstable_by(|a, b| a.0.reference.as_bytes().cmp(b.0.reference.as_bytes()));
     let mut digest = InputDigest::default();
-    for (input, fingerprint) in &read {
-        digest.add(&input.reference, fingerprint);
+    for (input, version, fingerprint) in &read {
+        digest.add(&input.reference, *version, fingerprint);
     }
     // A fresh vector of the exact size: collecting in place would keep the
     // larger allocation of the pairs alive through the whole run.
     let mut inputs = Vec::with_capacity(read.len());
-    inputs.extend(read.into_iter().map(|(input, _)| input));
+    inputs.extend(read.into_iter().map(|(input, _, _)| input));
     Ok(AllocationInputs { rows: inputs, digest: digest.finish() })
 }
 

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{date, instant, instant_text};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{ApplicationRow, InsertOutcome, StoreError};
 
@@ -109,4 +110,134 @@ pub(crate) fn all(connection: &mut Connection) -> Result<Vec<ApplicationRow>, St
         });
     }
     Ok(read)
+}
+
+/// The columns of a version, in `applications` and `application_history` alike.
+const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, email, lang, \
+     centre_id, choices, accept_other_dates, fingerprint, submitted_at, changed_at, changed_via";
+
+impl Writer {
+    /// Applies changes and withdrawals in one transaction, in order.
+    pub(crate) fn amend(&mut self, amendments: &[&Amendment]) -> Result<Vec<AmendOutcome>, StoreError> {
+        let tx = self.connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(amendments.len());
+        for amendment in amendments {
+            outcomes.push(match amendment {
+                Amendment::Change { row, at, via } => change(&tx, row, *at, *via)?,
+                Amendment::Withdraw { reference, id_number, at, via } => {
+                    withdraw(&tx, reference, id_number, *at, *via)?
+                }
+            });
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+}
+
+/// Copies the current version of `reference` into the history, ended by `ended_by`.
+fn keep_version(
+    tx: &rusqlite::Transaction<'_>,
+    reference: &str,
+    ended_by: &str,
+    at: time::OffsetDateTime,
+    via: Channel,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO application_history ({VERSION_COLUMNS}, ended_by, ended_at, ended_via) \
+         SELECT {VERSION_COLUMNS}, ?2, ?3, ?4 FROM applications WHERE reference = ?1"
+    );
+    tx.prepare_cached(&sql)?.execute(params![reference, ended_by, instant_text(at), via.code()])?;
+    Ok(())
+}
+
+fn change(
+    tx: &rusqlite::Transaction<'_>,
+    row: &ApplicationRow,
+    at: time::OffsetDateTime,
+    via: Channel,
+) -> Result<AmendOutcome, StoreError> {
+    let stored: Option<(String, String, String, String, i64)> = tx
+        .prepare_cached(
+            "SELECT id_type, id_number, birth_date, fingerprint, version FROM applications WHERE reference = ?1",
+        )?
+        .query_row(params![row.reference], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let Some((id_type, id_number, birth_date, fingerprint, version)) = stored else {
+        return Ok(AmendOutcome::NotFound);
+    };
+    let same_person = id_type == row.id_type.code()
+        && id_number == row.id_number
+        && birth_date == campaign::dates::format_date(row.birth_date);
+    if !same_person {
+        return Ok(AmendOutcome::NotFound);
+    }
+    if fingerprint == row.fingerprint {
+        return Ok(AmendOutcome::Unchanged);
+    }
+    keep_version(tx, &row.reference, "changed", at, via)?;
+    tx.prepare_cached(
+        "UPDATE applications SET full_name = ?2, phone = ?3, email = ?4, lang = ?5, centre_id = ?6, choices = ?7, \
+         accept_other_dates = ?8, fingerprint = ?9, version = version + 1, changed_at = ?10, changed_via = ?11 \
+         WHERE reference = ?1",
+    )?
+    .execute(params![
+        row.reference,
+        row.full_name,
+        row.phone,
+        row.email,
+        row.lang.code(),
+        row.centre_id,
+        choices_to_text(&row.choices),
+        row.accept_other_dates,
+        row.fingerprint,
+        instant_text(at),
+        via.code(),
+    ])?;
+    Ok(AmendOutcome::Changed { version: u32::try_from(version + 1).unwrap_or(u32::MAX) })
+}
+
+fn withdraw(
+    tx: &rusqlite::Transaction<'_>,
+    reference: &str,
+    id_number: &str,
+    at: time::OffsetDateTime,
+    via: Channel,
+) -> Result<AmendOutcome, StoreError> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT id_number FROM applications WHERE reference = ?1")?
+        .query_row(params![reference], |r| r.get(0))
+        .optional()?;
+    match stored {
+        Some(stored) if stored == id_number => {
+            keep_version(tx, reference, "withdrawn", at, via)?;
+            // Only a trial run can have allocated it while registration is open.
+            tx.prepare_cached("DELETE FROM allocations WHERE reference = ?1")?.execute(params![reference])?;
+            tx.prepare_cached("DELETE FROM applications WHERE reference = ?1")?.execute(params![reference])?;
+            Ok(AmendOutcome::Withdrawn)
+        }
+        Some(_) => Ok(AmendOutcome::NotFound),
+        None => {
+            let before: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM application_history \
+                     WHERE reference = ?1 AND id_number = ?2 AND ended_by = 'withdrawn')",
+                )?
+                .query_row(params![reference, id_number], |r| r.get(0))?;
+            Ok(if before { AmendOutcome::AlreadyWithdrawn } else { AmendOutcome::NotFound })
+        }
+    }
+}
+
+pub(crate) fn history_counts(connection: &mut Connection) -> Result<HistoryCounts, StoreError> {
+    let mut counts = HistoryCounts::default();
+    let mut statement = connection.prepare("SELECT ended_by, COUNT(*) FROM application_history GROUP BY ended_by")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let n = u64::try_from(row.get::<_, i64>(1)?).unwrap_or_default();
+        match row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)? {
+            "changed" => counts.changes = n,
+            _ => counts.withdrawals = n,
+        }
+    }
+    Ok(counts)
 }

@@ -130,6 +130,10 @@ impl Sqlite {
         tokio::task::spawn_blocking(move || sqlite.writer()?.insert_batch(&rows.iter().collect::<Vec<_>>())).await?
     }
 
+    pub(crate) async fn history_counts(&self) -> Result<crate::HistoryCounts, StoreError> {
+        self.run(Purpose::Small, applications::history_counts).await
+    }
+
     pub(crate) async fn all_applications(&self) -> Result<Vec<crate::ApplicationRow>, StoreError> {
         self.run(Purpose::Bulk, applications::all).await
     }

@@ -1,0 +1,82 @@
+//! Changes and withdrawals of a stored application, by the person who made
+//! it: proven by the identity document (and, for a change, the birth date)
+//! the application was made with.
+
+use time::OffsetDateTime;
+
+use crate::ApplicationRow;
+
+/// Where a change or withdrawal came from, kept in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The site's form without JavaScript (a form post).
+    Form,
+    /// JSON: the form's script or another client of the API.
+    Api,
+}
+
+impl Channel {
+    /// The stored form.
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Form => "form",
+            Channel::Api => "api",
+        }
+    }
+}
+
+/// One change or withdrawal, as intake's writer commits it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Amendment {
+    /// Replace the application's fields with `row`'s (its reference is the
+    /// one changed). Refused unless `row`'s identity document and birth
+    /// date are the stored ones.
+    Change {
+        /// The new version, under the reference it changes.
+        row: ApplicationRow,
+        /// When intake took it.
+        at: OffsetDateTime,
+        /// Where it came from.
+        via: Channel,
+    },
+    /// Withdraw the application; refused unless `id_number` (normalised)
+    /// is the stored one.
+    Withdraw {
+        /// The application.
+        reference: String,
+        /// The identity number that proves who asks.
+        id_number: String,
+        /// When intake took it.
+        at: OffsetDateTime,
+        /// Where it came from.
+        via: Channel,
+    },
+}
+
+/// What happened to one amendment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmendOutcome {
+    /// Changed: this is now the current version.
+    Changed {
+        /// The new version's number (the first submission is 1).
+        version: u32,
+    },
+    /// The stored version already says exactly this (a retry): nothing written.
+    Unchanged,
+    /// Withdrawn now.
+    Withdrawn,
+    /// Withdrawn before, with the same identity (a retry): nothing written.
+    AlreadyWithdrawn,
+    /// No application has this reference, or its identity is another's:
+    /// the two are answered alike, so neither can be told from the other.
+    NotFound,
+}
+
+/// How many changes and withdrawals are kept, for the audit report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryCounts {
+    /// Versions replaced by a change.
+    pub changes: u64,
+    /// Applications withdrawn.
+    pub withdrawals: u64,
+}
