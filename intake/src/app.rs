@@ -152,6 +152,9 @@ impl Intake {
 /// (`crate::admission`), and a last time limit in front of the handlers.
 fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
     let mut app = routes::applications::router().merge(routes::site::router()).merge(routes::health::router());
+    if let Some(results) = &args.results {
+        app = app.merge(routes::results::router(results)?);
+    }
     if let Some(site) = &args.site {
         app = app.merge(routes::site::static_site(site)?);
     }

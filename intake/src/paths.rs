@@ -6,3 +6,6 @@ pub const APPLICATIONS: &str = "/api/v1/applications";
 
 /// The answer pages' stylesheet.
 pub const STYLESHEET: &str = "/api/v1/style.css";
+
+/// The result lookup of the "Check my result" form without JavaScript.
+pub const RESULTS: &str = "/api/v1/results";

@@ -2,4 +2,5 @@
 
 pub mod applications;
 pub mod health;
+pub mod results;
 pub mod site;

@@ -9,5 +9,6 @@ mod identity;
 mod operations;
 mod outage;
 mod overload;
+mod results;
 mod site;
 mod submit;
