@@ -42,7 +42,7 @@ pub fn lookup(dir: &Path, secret: &Secret) -> Result<Option<ResultRecord>, Looku
     let manifest = read_manifest(dir)?;
     let salt = manifest.salt_bytes().unwrap_or_default();
     let locator = Locator::derive(secret, &salt, manifest.iterations, manifest.buckets);
-    Ok(find_in_bucket(dir, &manifest, &locator)?)
+    find_in_bucket(dir, &manifest, &locator)
 }
 
 /// The record `locator` opens in its bucket, if any.

@@ -234,7 +234,7 @@ impl ResultAnswer<'_> {
             rows.push((m.text("result.centre_address"), centre.address.clone()));
         }
         let mut paragraphs = Vec::new();
-        let date = record.date.as_deref().and_then(|d| campaign::dates::parse_date(d));
+        let date = record.date.as_deref().and_then(campaign::dates::parse_date);
         if allocated {
             rows.push((
                 m.text("result.date"),
