@@ -10,6 +10,7 @@ use store::{AllocationRow, ApplicationRow};
 
 use crate::gsm7;
 use crate::output::{neutralise, private_file, run_file_name};
+use crate::result_link::SiteUrl;
 
 /// The outbox's columns, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -29,28 +30,43 @@ pub const COLUMNS: [&str; 12] = [
 
 /// The SMS for one applicant, within one GSM-7 segment. It says whom it is
 /// for (a family may share one phone) and names the centre by its code,
-/// which is unique, followed by as much of its name as fits.
-pub fn sms(catalogue: &Catalogue, lang: Lang, allocation: &AllocationRow, full_name: &str) -> String {
+/// which is unique, followed by as much of its name as fits. With a site,
+/// it ends with the result page's address, the reference in its fragment.
+pub fn sms(
+    catalogue: &Catalogue,
+    lang: Lang,
+    allocation: &AllocationRow,
+    full_name: &str,
+    site: Option<&SiteUrl>,
+) -> String {
     let m = Messages::of(lang);
+    let link = site.map(|s| s.result_link(lang, &allocation.reference)).unwrap_or_default();
+    let (allocated, waitlisted) = if site.is_some() {
+        ("sms.allocated_link", "sms.waitlisted_link")
+    } else {
+        ("sms.allocated", "sms.waitlisted")
+    };
     let render = |name: &str, centre: &str| -> String {
         let text = match &allocation.appointment {
             Some(a) => m.render(
-                "sms.allocated",
+                allocated,
                 &[
                     ("name", name),
                     ("date", &m.date(a.date)),
                     ("time", &a.window.to_string()),
                     ("centre", centre),
                     ("reference", &allocation.reference),
+                    ("link", &link),
                 ],
             ),
             None => m.render(
-                "sms.waitlisted",
+                waitlisted,
                 &[
                     ("name", name),
                     ("centre", centre),
                     ("position", &allocation.waitlist_position.unwrap_or_default().to_string()),
                     ("reference", &allocation.reference),
+                    ("link", &link),
                 ],
             ),
         };
@@ -106,6 +122,7 @@ pub fn write_outbox(
     applications: &[ApplicationRow],
     allocations: &[AllocationRow],
     trial: bool,
+    site: Option<&SiteUrl>,
     out: &Path,
 ) -> anyhow::Result<PathBuf> {
     let by_reference: HashMap<&str, &ApplicationRow> = applications.iter().map(|a| (a.reference.as_str(), a)).collect();
@@ -135,7 +152,7 @@ pub fn write_outbox(
             &date,
             &window,
             &allocation.choice_met_text(),
-            &sms(catalogue, lang, allocation, &application.full_name),
+            &sms(catalogue, lang, allocation, &application.full_name, site),
         ];
         writer.write_record(cells.map(neutralise).iter().map(|cell| cell.as_bytes()))?;
     }
@@ -183,15 +200,24 @@ mod tests {
             window: window(time!(16:00), time!(17:00)),
             met: ChoiceMet::Week(1),
         };
+        // The longest site address allowed.
+        let site: SiteUrl =
+            format!("https://{}.my", "d".repeat(crate::result_link::MAX_SITE_URL - 11)).parse().expect("valid");
         let mut shortened = 0;
         for centre in catalogue.centres() {
             for lang in Lang::ALL {
                 for appointment in [Some(slot), None] {
-                    for name in ["Ali", LONG_NAME] {
-                        let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), appointment), name);
+                    for (name, site) in
+                        [("Ali", None), (LONG_NAME, None), ("Ali", Some(&site)), (LONG_NAME, Some(&site))]
+                    {
+                        let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), appointment), name, site);
                         let n = gsm7::septets(&text).unwrap_or(usize::MAX);
                         assert!(n <= gsm7::SEGMENT, "{lang} {}: {n} septets: {text}", centre.id);
                         assert!(text.contains("WWWWW-WWWWW"), "the reference is always there: {text}");
+                        if site.is_some() {
+                            let link = format!("/{}/result/#ref=WWWWW-WWWWW", lang.code());
+                            assert!(text.ends_with(&link), "the result page's address ends it: {text}");
+                        }
                         assert!(text.contains(centre.id.as_str()), "the centre's code is always there: {text}");
                         assert!(
                             text.contains(name) || text.contains(&initials(name)),
@@ -209,7 +235,7 @@ mod tests {
     fn a_long_name_is_shortened_at_a_word_and_a_short_one_is_kept() {
         let catalogue = sample();
         let longest = catalogue.centres().iter().max_by_key(|c| c.name.len()).expect("centres");
-        let text = sms(&catalogue, Lang::En, &allocation(longest.id.as_str(), None), "Ali");
+        let text = sms(&catalogue, Lang::En, &allocation(longest.id.as_str(), None), "Ali", None);
         assert!(text.contains(&format!("{} ", longest.id)) && text.contains("..."), "{text}");
         let shortest = catalogue.centres().iter().min_by_key(|c| c.name.len()).expect("centres");
         let slot = Appointment {
@@ -217,7 +243,7 @@ mod tests {
             window: window(time!(09:00), time!(10:00)),
             met: ChoiceMet::Week(1),
         };
-        let text = sms(&catalogue, Lang::Ms, &allocation(shortest.id.as_str(), Some(slot)), "Tan  Wei Ming");
+        let text = sms(&catalogue, Lang::Ms, &allocation(shortest.id.as_str(), Some(slot)), "Tan  Wei Ming", None);
         assert_eq!(
             text,
             format!(
@@ -242,7 +268,7 @@ mod tests {
         // Names of every length move the cut across every word of the centre's name.
         for lang in Lang::ALL {
             for length in 1..=40 {
-                let text = sms(&catalogue, lang, &allocation("PRK-0002", None), &"N".repeat(length));
+                let text = sms(&catalogue, lang, &allocation("PRK-0002", None), &"N".repeat(length), None);
                 assert!(text.contains("PRK-0002 Dewan Serbaguna"), "{text}");
                 assert!(!text.contains("Kolej Komuniti Muallim..."), "reads as the other centre: {text}");
             }
@@ -254,8 +280,8 @@ mod tests {
         let catalogue = sample();
         let centre = catalogue.centres()[0].id.to_string();
         for lang in Lang::ALL {
-            let father = sms(&catalogue, lang, &allocation(&centre, None), "Tan Ah Kow");
-            let daughter = sms(&catalogue, lang, &allocation(&centre, None), "Tan Mei Ling");
+            let father = sms(&catalogue, lang, &allocation(&centre, None), "Tan Ah Kow", None);
+            let daughter = sms(&catalogue, lang, &allocation(&centre, None), "Tan Mei Ling", None);
             assert!(father.contains("Tan Ah Kow") && daughter.contains("Tan Mei Ling"), "{father} / {daughter}");
         }
         assert_eq!(initials(LONG_NAME), "N.A.S.B.M.K.A.");
@@ -267,7 +293,7 @@ mod tests {
         let catalogue = sample();
         let centre = &catalogue.centres()[0];
         for lang in Lang::ALL {
-            let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), None), "Ali");
+            let text = sms(&catalogue, lang, &allocation(centre.id.as_str(), None), "Ali", None);
             assert!(text.contains(centre.id.as_str()), "{text}");
             let promise = ["will SMS", "we will", "kami SMS", "akan"].iter().find(|p| text.contains(**p));
             assert!(promise.is_none(), "a promise no later round keeps: {text}");

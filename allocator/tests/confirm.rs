@@ -47,8 +47,8 @@ async fn no_confirmation_cell_runs_as_a_formula_and_phones_stay_e164(backend: Ba
     let applications = db.store.all_applications().await.expect("read");
     let allocations = db.store.all_allocations().await.expect("read");
     let dir = tempfile::tempdir().expect("temp dir");
-    let path =
-        allocator::confirm::write_outbox(&catalogue, &applications, &allocations, false, dir.path()).expect("outbox");
+    let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, false, None, dir.path())
+        .expect("outbox");
 
     let stored: HashMap<&str, &str> =
         rows.iter().map(|r| (r.reference.as_str(), r.email.as_deref().unwrap_or(""))).collect();

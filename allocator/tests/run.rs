@@ -177,8 +177,8 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
     let applications = db.store.all_applications().await.expect("read");
     let allocations = db.store.all_allocations().await.expect("read");
     let dir = tempfile::tempdir().expect("temp dir");
-    let path =
-        allocator::confirm::write_outbox(&catalogue, &applications, &allocations, false, dir.path()).expect("outbox");
+    let path = allocator::confirm::write_outbox(&catalogue, &applications, &allocations, false, None, dir.path())
+        .expect("outbox");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

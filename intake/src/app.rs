@@ -173,6 +173,9 @@ fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
         .merge(routes::amendments::router())
         .merge(routes::site::router())
         .merge(routes::health::router());
+    if let Some(results) = &args.results {
+        app = app.merge(routes::results::router(results)?);
+    }
     if let Some(site) = &args.site {
         app = app.merge(routes::site::static_site(site)?);
     }

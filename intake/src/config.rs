@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// Also serve the baked static site from this folder (local runs; production uses a CDN).
     #[arg(long, env = "INTAKE_SITE")]
     pub site: Option<PathBuf>,
+    /// Answer "Check my result" without JavaScript (`POST /api/v1/results`)
+    /// from the results `allocator publish` wrote: this folder or its `results/`.
+    #[arg(long, env = "INTAKE_RESULTS")]
+    pub results: Option<PathBuf>,
     /// Link back to the form from answer pages; `{lang}` becomes `en` or `ms`.
     #[arg(long, env = "INTAKE_FORM_URL", default_value = "/{lang}/")]
     pub form_url: String,

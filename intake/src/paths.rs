@@ -18,3 +18,6 @@ pub fn is_submission(path: &str) -> bool {
 
 /// The answer pages' stylesheet.
 pub const STYLESHEET: &str = "/api/v1/style.css";
+
+/// The result lookup of the "Check my result" form without JavaScript.
+pub const RESULTS: &str = "/api/v1/results";

@@ -12,12 +12,14 @@
 //!    under its reference, nothing else stored, no rejected one stored;
 //! 6. runs the allocator, the confirmations, the exports and the report and
 //!    checks that their counts agree with each other and with the database;
+//!    publishes the results and looks a sample of them up;
 //! 7. prints one table.
 //!
 //! Any disagreement ends the run with an error and a non-zero exit.
 
 mod checks;
 mod instances;
+mod results;
 mod setup;
 mod table;
 
@@ -78,6 +80,11 @@ struct Args {
     /// Seed for the applicants and for the allocation lottery.
     #[arg(long, default_value_t = 2028)]
     seed: u64,
+    /// PBKDF2 iterations of the published results. The real count (see
+    /// `allocator publish --help`) costs tens of milliseconds per applicant;
+    /// a rehearsal checks the files, not the cost, so it uses the fewest.
+    #[arg(long, default_value_t = 1_000)]
+    kdf_iterations: u32,
 }
 
 /// Where the rehearsal keeps its files.
@@ -223,6 +230,19 @@ async fn main() -> anyhow::Result<()> {
     let counts = checks::outputs_agree(&run, stored.applications, &out)?;
     table.stage("confirmations, exports, report", stage.elapsed(), counts.describe());
     table.allocation(&run, &counts);
+
+    let stage = Instant::now();
+    let kdf = args.kdf_iterations.to_string();
+    run_command(
+        Command::new(&allocator)
+            .arg("publish")
+            .args(store_flags)
+            .arg("--out")
+            .arg(work.path("dist"))
+            .args(["--kdf-iterations", &kdf]),
+    )?;
+    let lookups = results::sample_agrees(&store, &work.path("dist")).await?;
+    table.stage("publish results, look a sample up", stage.elapsed(), lookups.describe());
     store.close().await;
 
     table.stage("total", started.elapsed(), String::new());

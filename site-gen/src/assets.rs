@@ -11,6 +11,10 @@ pub const STYLESHEET: &str = include_str!("../../templates/site/style.css");
 pub const VALIDATE_JS: &str = include_str!("../../templates/site/validate.js");
 /// The form's enhancements.
 pub const APP_JS: &str = include_str!("../../templates/site/app.js");
+/// Finding and opening a published result, shared with the node parity test.
+pub const RESULT_LOOKUP_JS: &str = include_str!("../../templates/site/result-lookup.js");
+/// The result page's behaviour.
+pub const RESULT_JS: &str = include_str!("../../templates/site/result.js");
 /// Finding a centre: search, nearest, the chosen centre's details.
 pub const CENTRES_JS: &str = include_str!("../../templates/site/centres.js");
 
@@ -72,4 +76,12 @@ pub fn finder(centres: &[&Centre], lang: Lang) -> HashedAsset {
 /// The site's one script: validation, then the form's enhancements.
 pub fn script() -> HashedAsset {
     HashedAsset::new("app", "js", format!("{VALIDATE_JS}\n{APP_JS}").into_bytes())
+}
+
+/// The stem of the result page's script, which only that page loads.
+pub const RESULT_STEM: &str = "result.";
+
+/// The result page's script: the lookup, then the page's behaviour.
+pub fn result_script() -> HashedAsset {
+    HashedAsset::new("result", "js", format!("{RESULT_LOOKUP_JS}\n{RESULT_JS}").into_bytes())
 }

@@ -13,6 +13,7 @@ use crate::pages::{
     self, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage, StateLink, StatePage,
 };
 use crate::report::Report;
+use crate::result_page::{self, ResultPage};
 use crate::rules;
 
 /// What to build.
@@ -56,6 +57,8 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
     }
     let css = assets::stylesheet();
     let js = assets::script();
+    let result_js = assets::result_script();
+    let result_script = format!("{base}{}", result_js.path);
     let stylesheet = format!("{base}{}", css.path);
     let script = format!("{base}{}", js.path);
     let name = catalogue.campaign().name();
@@ -131,6 +134,24 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         };
         files.push((PathBuf::from(lang.code()).join("index.html"), form.render()?.into_bytes()));
         files.push((PathBuf::from(finder.path), finder.content));
+        let centre_files = result_page::centre_files(catalogue, lang);
+        let result = ResultPage {
+            lang: lang.code(),
+            t,
+            campaign_name: name,
+            stylesheet: &stylesheet,
+            script: &result_script,
+            home_href: home_href.clone(),
+            how_href: how_href.clone(),
+            switch: Some(switch("result/")),
+            helpline: helpline.clone(),
+            lookup_url: result_page::lookup_url(&options.intake_url),
+            data_json: result_page::script_data(catalogue, lang, base, &centre_files),
+        };
+        files.push((PathBuf::from(result_page::path(lang)), result.render()?.into_bytes()));
+        for (_, asset) in centre_files {
+            files.push((PathBuf::from(asset.path), asset.content));
+        }
         let sections = ["apply", "order", "rule", "results", "bring"]
             .iter()
             .map(|s| (t.text(&format!("how.{s}_title")).to_owned(), t.render(&format!("how.{s}_body"), &args)))
@@ -173,7 +194,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         choices: choices("site.not_found_title", "site.not_found_body"),
     };
     files.push((PathBuf::from("404.html"), not_found.render()?.into_bytes()));
-    for HashedAsset { path, content } in [css, js] {
+    for HashedAsset { path, content } in [css, js, result_js] {
         files.push((PathBuf::from(path), content));
     }
     files.push((PathBuf::from("_headers"), cdn_headers(options).into_bytes()));

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod build;
 pub mod pages;
 pub mod report;
+pub mod result_page;
 pub mod rules;
 
 pub use build::{BuildOptions, build};

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::assets::FINDER_STEM;
+use crate::assets::{FINDER_STEM, RESULT_STEM};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -13,6 +13,15 @@ use flate2::write::GzEncoder;
 /// finder (its code and index), which the page loads after it is shown, is
 /// not counted: the form works without it.
 pub const FIRST_PAGE_BUDGET: u64 = 20 * 1024;
+
+/// The "Check my result" page, its stylesheet, script and centres' file,
+/// plus the one bucket it fetches, must stay under this, gzipped.
+pub const RESULT_PAGE_BUDGET: u64 = 30 * 1024;
+
+/// What a bucket of published results weighs at most, as the page fetches
+/// it (random bytes do not compress): `allocator publish` keeps buckets near
+/// 10 KB (see data/README.md); this leaves room for a fuller one.
+pub const BUCKET_ALLOWANCE: u64 = 16 * 1024;
 
 /// One written file.
 #[derive(Debug, Clone)]
@@ -45,10 +54,31 @@ impl Report {
     pub fn first_page_gzipped(&self, lang: &str) -> u64 {
         let page = Path::new(lang).join("index.html");
         let is_style_or_script = |f: &FileReport| {
-            let loaded_later = f.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(FINDER_STEM));
+            let loaded_later = f
+                .path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(FINDER_STEM) || n.starts_with(RESULT_STEM));
             f.path.starts_with("assets") && f.path.extension().is_some_and(|e| e == "css" || e == "js") && !loaded_later
         };
         self.files.iter().filter(|f| f.path == page || is_style_or_script(f)).map(|f| f.gzipped).sum()
+    }
+
+    /// Gzipped bytes of one language's result page with its stylesheet, its
+    /// script and the largest of its centres' files (without the bucket).
+    pub fn result_page_gzipped(&self, lang: &str) -> u64 {
+        let page = Path::new(lang).join("result").join("index.html");
+        let name = |f: &FileReport| f.path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let assets = self.files.iter().filter(|f| f.path.starts_with("assets"));
+        let css_and_script: u64 = assets
+            .clone()
+            .filter(|f| f.path.extension().is_some_and(|e| e == "css") || name(f).starts_with(RESULT_STEM))
+            .map(|f| f.gzipped)
+            .sum();
+        let centres = format!("centres-{lang}-");
+        let largest_centres = assets.filter(|f| name(f).starts_with(&centres)).map(|f| f.gzipped).max().unwrap_or(0);
+        let page: u64 = self.files.iter().filter(|f| f.path == page).map(|f| f.gzipped).sum();
+        page + css_and_script + largest_centres
     }
 
     /// Pages written (HTML files).
@@ -73,6 +103,14 @@ impl fmt::Display for Report {
                 "first page ({lang}: form + css + js): {first} bytes gzipped, {verdict} the {} KiB budget ({:.0}%)",
                 FIRST_PAGE_BUDGET / 1024,
                 first as f64 * 100.0 / FIRST_PAGE_BUDGET as f64
+            )?;
+            let result = self.result_page_gzipped(lang) + BUCKET_ALLOWANCE;
+            let verdict = if result <= RESULT_PAGE_BUDGET { "within" } else { "OVER" };
+            writeln!(
+                f,
+                "result page ({lang}: page + css + js + centres + a bucket of {} KiB): {result} bytes gzipped, {verdict} the {} KiB budget",
+                BUCKET_ALLOWANCE / 1024,
+                RESULT_PAGE_BUDGET / 1024
             )?;
         }
         Ok(())

@@ -351,3 +351,43 @@ fn the_centre_finder_comes_after_the_first_page_and_knows_every_centre() {
         }
     }
 }
+
+#[test]
+fn the_result_page_works_without_scripts_and_fits_a_cheap_phone_with_its_bucket() {
+    let (_dir, out, report) = built();
+    for lang in ["en", "ms"] {
+        let path = format!("{lang}/result/index.html");
+        let html = page(&out, &path);
+        let form = select(&html, "form#result-form");
+        let form = form.first().expect("the result form");
+        assert_eq!(form.value().attr("method"), Some("post"));
+        assert_eq!(form.value().attr("action"), Some(format!("/api/v1/results?lang={lang}").as_str()), "{path}");
+        for id in ["reference", "birth_date"] {
+            let label = select(&html, &format!("label[for={id}]"));
+            assert_eq!(label.len(), 1, "{path}: #{id} has a label");
+        }
+        let live = select(&html, "#result-status[role=status][aria-live=polite]");
+        assert_eq!(live.len(), 1, "{path}: a live region for the result");
+        let data = select(&html, "script#result-data");
+        let data: serde_json::Value =
+            serde_json::from_str(&data.first().expect("data").text().collect::<String>()).expect("JSON");
+        assert_eq!(data["results_url"], "/results/");
+        for (prefix, url) in data["centres"].as_object().expect("centres") {
+            let file = fs::read(out.join(url.as_str().expect("url").trim_start_matches('/'))).expect("centres file");
+            let centres: serde_json::Value = serde_json::from_slice(&file).expect("JSON");
+            for (id, details) in centres.as_object().expect("by code") {
+                assert!(id.starts_with(&format!("{prefix}-")), "{id} in {prefix}");
+                assert_eq!(details.as_array().map(Vec::len), Some(3), "{id}: name, address, open days");
+            }
+        }
+        assert!(data["days"]["2028-01-10"].as_str().is_some_and(|d| d.contains("2028")), "the days, written out");
+        let size = report.result_page_gzipped(lang);
+        assert!(size > 3_000, "the result page is measured ({size} bytes)");
+        assert!(
+            size + site_gen::report::BUCKET_ALLOWANCE <= site_gen::report::RESULT_PAGE_BUDGET,
+            "{lang}: {size} bytes gzipped and a bucket are over the budget"
+        );
+        let form_page = page(&out, &format!("{lang}/index.html"));
+        assert_eq!(select(&form_page, &format!("footer a[href='/{lang}/result/']")).len(), 1, "linked from the form");
+    }
+}

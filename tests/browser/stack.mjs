@@ -10,12 +10,12 @@ import { chromium } from "playwright-core";
 export const root = resolve(import.meta.dirname, "../..");
 // scripts/browser-test says where cargo put the debug build.
 const binDir = process.env.TEMUJANJI_BIN_DIR ?? join(root, "target", "debug");
-const bin = (name) => join(binDir, name);
+export const bin = (name) => join(binDir, name);
 
 export const artefacts = join(root, "test-artifacts", "browser");
 mkdirSync(artefacts, { recursive: true });
 
-/** Starts site-gen + intake on the campaign in `data`; resolves to { url, db, stop }. */
+/** Starts site-gen + intake on the campaign in `data`; resolves to { url, db, site, stop }. */
 export async function startStack(extraFlags = [], data = join(root, "data")) {
   const dir = mkdtempSync(join(tmpdir(), "temujanji-browser-"));
   const site = join(dir, "dist");
@@ -41,6 +41,7 @@ export async function startStack(extraFlags = [], data = join(root, "data")) {
   return {
     url: `http://${address}`,
     db,
+    site,
     stop: () => new Promise((done) => { child.on("exit", done); child.kill("SIGTERM"); }),
   };
 }

@@ -4,6 +4,7 @@ mod check;
 mod commit_seed;
 mod confirmations;
 mod export;
+mod publish;
 mod report;
 mod run;
 mod scan;
@@ -19,10 +20,13 @@ pub enum Command {
     /// only; never printed) and print the commitment to publish in campaign.toml.
     CommitSeed(commit_seed::CommitSeedArgs),
     /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
-    Confirmations(stored::WriteFromStoredArgs),
+    Confirmations(confirmations::ConfirmationsArgs),
     /// Write the staff lists: per centre and state folder, day lists and
     /// waiting lists (CSV), summary.csv and manifest.json.
     Export(export::ExportArgs),
+    /// Write DIR/results/: every applicant's result sealed for the "Check my
+    /// result" page, found and opened only with reference and birth date.
+    Publish(publish::PublishArgs),
     /// Print the auditor's figures and write them to DIR (report.json and CSVs).
     Report(stored::WriteFromStoredArgs),
     /// Read every application as the run does, and say how many and how fast
@@ -40,6 +44,7 @@ impl Command {
             Command::CommitSeed(args) => commit_seed::run(&args),
             Command::Confirmations(args) => confirmations::run(args).await,
             Command::Export(args) => export::run(args).await,
+            Command::Publish(args) => publish::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Scan(args) => scan::run(&args).await,
             Command::Check(args) => check::run(&args),

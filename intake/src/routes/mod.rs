@@ -3,4 +3,5 @@
 pub mod amendments;
 pub mod applications;
 pub mod health;
+pub mod results;
 pub mod site;

@@ -10,5 +10,6 @@ mod identity;
 mod operations;
 mod outage;
 mod overload;
+mod results;
 mod site;
 mod submit;
