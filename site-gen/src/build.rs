@@ -26,8 +26,9 @@ pub struct BuildOptions {
     pub base_path: String,
 }
 
-/// Files other tools put in the output folder that a build keeps.
-const KEPT: [&str; 2] = ["README.md", ".gitkeep"];
+/// Files other tools put in the output folder that a build keeps: the
+/// results `allocator publish` wrote beside the site survive a rebuild.
+const KEPT: [&str; 3] = ["README.md", ".gitkeep", "results"];
 
 /// Marks a folder as site-gen's, so a build never empties a folder it did not make.
 const MARKER: &str = ".site-gen";

@@ -271,10 +271,14 @@ fn a_rebuild_starts_from_scratch_but_keeps_the_readme() {
     let (_dir, out, _) = built();
     fs::write(out.join("README.md"), "kept").expect("write");
     fs::write(out.join("assets/style.old.css"), "stale").expect("write");
+    fs::create_dir(out.join("results")).expect("results folder");
+    fs::write(out.join("results/manifest.json"), "published").expect("write");
     let options = BuildOptions { intake_url: "/x".into(), base_path: "/".into() };
     site_gen::build(&catalogue(), &options, &out).expect("rebuild");
     assert!(!out.join("assets/style.old.css").exists(), "stale files go");
     assert_eq!(fs::read_to_string(out.join("README.md")).expect("kept"), "kept");
+    let published = fs::read_to_string(out.join("results/manifest.json")).expect("kept");
+    assert_eq!(published, "published", "the published results stay beside the site");
 }
 
 #[test]

@@ -14,7 +14,7 @@ pub struct PublishArgs {
     #[command(flatten)]
     stale: StaleArgs,
     /// Folder to write `results/` into (the site's folder, or one uploaded beside it).
-    #[arg(long, default_value = "out/site")]
+    #[arg(long, default_value = "dist")]
     out: PathBuf,
     /// PBKDF2 iterations per derivation: each applicant's phone pays it once,
     /// a guesser once per guess. Lower only for rehearsals and tests.
