@@ -10,7 +10,7 @@ use campaign::{Catalogue, Lang, Messages};
 
 use crate::assets::{self, HashedAsset};
 use crate::pages::{
-    self, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage, StateLink, StatePage,
+    self, Chrome, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage, StateLink, StatePage,
 };
 use crate::report::Report;
 use crate::result_page::{self, ResultPage};
@@ -84,6 +84,16 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         let args: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let finder = assets::finder(&listed, lang);
         let helpline = t.render("common.helpline", &[("helpline", &campaign.helpline().to_string())]);
+        let chrome = Chrome {
+            lang: lang.code(),
+            t,
+            campaign_name: name,
+            stylesheet: &stylesheet,
+            home_href: home_href.clone(),
+            how_href: how_href.clone(),
+            switch: None,
+            helpline,
+        };
         let by_state = pages::centres_by_state_and_district(catalogue);
         let state_links = by_state
             .iter()
@@ -95,18 +105,11 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         for (state, centres) in &by_state {
             let path = pages::state_page_path(lang, *state);
             let page = StatePage {
-                lang: lang.code(),
-                t,
-                campaign_name: name,
-                stylesheet: &stylesheet,
-                home_href: home_href.clone(),
-                how_href: how_href.clone(),
-                switch: Some(LanguageSwitch {
+                chrome: chrome.switching_to(LanguageSwitch {
                     href: format!("{base}{}", pages::state_page_path(other, *state)),
                     lang: other.code(),
                     label: t.text("common.language_switch"),
                 }),
-                helpline: helpline.clone(),
                 title: t.render("centres.state_page_title", &[("state", state.name())]),
                 lead: t.render("centres.state_page_lead", &[("state", state.name())]),
                 districts: pages::districts(catalogue, centres, lang),
@@ -114,15 +117,8 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             files.push((PathBuf::from(path), page.render()?.into_bytes()));
         }
         let form = FormPage {
-            lang: lang.code(),
-            t,
-            campaign_name: name,
-            stylesheet: &stylesheet,
+            chrome: chrome.switching_to(switch("")),
             script: &script,
-            home_href: home_href.clone(),
-            how_href: how_href.clone(),
-            switch: Some(switch("")),
-            helpline: helpline.clone(),
             lead: t.render("site.lead", &args),
             intake_url: &options.intake_url,
             groups: pages::centre_groups(catalogue),
@@ -137,15 +133,8 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         files.push((PathBuf::from(finder.path), finder.content));
         let centre_files = result_page::centre_files(catalogue, lang);
         let result = ResultPage {
-            lang: lang.code(),
-            t,
-            campaign_name: name,
-            stylesheet: &stylesheet,
+            chrome: chrome.switching_to(switch("result/")),
             script: &result_script,
-            home_href: home_href.clone(),
-            how_href: how_href.clone(),
-            switch: Some(switch("result/")),
-            helpline: helpline.clone(),
             lookup_url: result_page::lookup_url(&options.intake_url),
             data_json: result_page::script_data(catalogue, lang, base, &centre_files),
         };
@@ -158,14 +147,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             .map(|s| (t.text(&format!("how.{s}_title")).to_owned(), t.render(&format!("how.{s}_body"), &args)))
             .collect();
         let how = HowPage {
-            lang: lang.code(),
-            t,
-            campaign_name: name,
-            stylesheet: &stylesheet,
-            home_href,
-            how_href,
-            switch: Some(switch("how-it-works.html")),
-            helpline,
+            chrome: chrome.switching_to(switch("how-it-works.html")),
             sections,
             commitment: campaign.lottery_commitment().map(ToString::to_string),
         };

@@ -5,7 +5,7 @@ use campaign::dates::format_date;
 use campaign::{Catalogue, Centre, Lang, Messages, State};
 
 /// A link to the same page in the other language.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LanguageSwitch {
     /// Target URL.
     pub href: String,
@@ -88,10 +88,10 @@ pub struct DistrictCentres {
     pub centres: Vec<CentreDetails>,
 }
 
-/// A state's centres with addresses and open days: the way to check a centre without scripts.
-#[derive(Template)]
-#[template(path = "site/state.html")]
-pub(crate) struct StatePage<'a> {
+/// What every page of one language shows around its content (`base.html`);
+/// each page derefs to it, so the templates read its fields as their own.
+#[derive(Debug, Clone)]
+pub(crate) struct Chrome<'a> {
     pub(crate) lang: &'static str,
     pub(crate) t: &'static Messages,
     pub(crate) campaign_name: &'a str,
@@ -100,6 +100,35 @@ pub(crate) struct StatePage<'a> {
     pub(crate) how_href: String,
     pub(crate) switch: Option<LanguageSwitch>,
     pub(crate) helpline: String,
+}
+
+impl<'a> Chrome<'a> {
+    /// The same chrome, its language link pointing at `switch`.
+    pub(crate) fn switching_to(&self, switch: LanguageSwitch) -> Chrome<'a> {
+        Chrome { switch: Some(switch), ..self.clone() }
+    }
+}
+
+/// Pages laid out by `base.html`.
+macro_rules! in_chrome {
+    ($($page:ident),+) => {
+        $(impl<'a> std::ops::Deref for $page<'a> {
+            type Target = Chrome<'a>;
+            fn deref(&self) -> &Chrome<'a> {
+                &self.chrome
+            }
+        })+
+    };
+}
+pub(crate) use in_chrome;
+
+in_chrome!(StatePage, FormPage, HowPage);
+
+/// A state's centres with addresses and open days: the way to check a centre without scripts.
+#[derive(Template)]
+#[template(path = "site/state.html")]
+pub(crate) struct StatePage<'a> {
+    pub(crate) chrome: Chrome<'a>,
     pub(crate) title: String,
     pub(crate) lead: String,
     pub(crate) districts: Vec<DistrictCentres>,
@@ -109,15 +138,8 @@ pub(crate) struct StatePage<'a> {
 #[derive(Template)]
 #[template(path = "site/form.html")]
 pub(crate) struct FormPage<'a> {
-    pub(crate) lang: &'static str,
-    pub(crate) t: &'static Messages,
-    pub(crate) campaign_name: &'a str,
-    pub(crate) stylesheet: &'a str,
+    pub(crate) chrome: Chrome<'a>,
     pub(crate) script: &'a str,
-    pub(crate) home_href: String,
-    pub(crate) how_href: String,
-    pub(crate) switch: Option<LanguageSwitch>,
-    pub(crate) helpline: String,
     pub(crate) lead: String,
     pub(crate) intake_url: &'a str,
     pub(crate) groups: Vec<CentreGroup>,
@@ -133,14 +155,7 @@ pub(crate) struct FormPage<'a> {
 #[derive(Template)]
 #[template(path = "site/how.html")]
 pub(crate) struct HowPage<'a> {
-    pub(crate) lang: &'static str,
-    pub(crate) t: &'static Messages,
-    pub(crate) campaign_name: &'a str,
-    pub(crate) stylesheet: &'a str,
-    pub(crate) home_href: String,
-    pub(crate) how_href: String,
-    pub(crate) switch: Option<LanguageSwitch>,
-    pub(crate) helpline: String,
+    pub(crate) chrome: Chrome<'a>,
     pub(crate) sections: Vec<(String, String)>,
     /// The campaign's lottery commitment (`sha256:<hex>`), published from the first day.
     pub(crate) commitment: Option<String>,

@@ -9,27 +9,22 @@ use campaign::{Catalogue, Lang, Messages};
 use serde_json::{Map, Value, json};
 
 use crate::assets::HashedAsset;
-use crate::pages::LanguageSwitch;
+use crate::pages::{Chrome, in_chrome};
 use crate::rules;
 
 /// The page.
 #[derive(Template)]
 #[template(path = "site/result.html")]
 pub(crate) struct ResultPage<'a> {
-    pub(crate) lang: &'static str,
-    pub(crate) t: &'static Messages,
-    pub(crate) campaign_name: &'a str,
-    pub(crate) stylesheet: &'a str,
+    pub(crate) chrome: Chrome<'a>,
     pub(crate) script: &'a str,
-    pub(crate) home_href: String,
-    pub(crate) how_href: String,
-    pub(crate) switch: Option<LanguageSwitch>,
-    pub(crate) helpline: String,
     /// Where the form posts without scripts (intake's fallback).
     pub(crate) lookup_url: String,
     /// Everything the script needs, as JSON for a script element.
     pub(crate) data_json: String,
 }
+
+in_chrome!(ResultPage);
 
 /// Where the page is, relative to the site root.
 pub fn path(lang: Lang) -> String {
