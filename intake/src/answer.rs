@@ -140,7 +140,7 @@ impl Answer<'_> {
     }
 
     /// 200 for a change or withdrawal committed now or found already made
-    /// (an identical retry); never called for [`AmendOutcome::NotFound`].
+    /// (an identical retry); 404 for [`AmendOutcome::NotFound`].
     pub fn amended(&self, reference: &str, outcome: &AmendOutcome) -> Response {
         let m = Messages::of(self.lang);
         let (payload, key) = match outcome {
@@ -148,9 +148,10 @@ impl Answer<'_> {
                 (json!({ "reference": reference, "changed": true, "version": version }), "intake.changed")
             }
             AmendOutcome::Unchanged => (json!({ "reference": reference, "changed": false }), "intake.unchanged"),
-            AmendOutcome::Withdrawn | AmendOutcome::AlreadyWithdrawn | AmendOutcome::NotFound => {
+            AmendOutcome::Withdrawn | AmendOutcome::AlreadyWithdrawn => {
                 (json!({ "reference": reference, "withdrawn": true }), "intake.withdrawn")
             }
+            AmendOutcome::NotFound => return self.error(&ApiError::NotFound),
         };
         match self.format {
             Format::Json => Rendered::json(StatusCode::OK, &payload).into_response(),

@@ -6,6 +6,11 @@ use time::OffsetDateTime;
 
 use crate::ApplicationRow;
 
+/// The columns of a version, in `applications` and `application_history`
+/// alike, on both backends: a version is copied into the history by name.
+pub(crate) const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, \
+     email, lang, centre_id, choices, accept_other_dates, fingerprint, submitted_at, changed_at, changed_via";
+
 /// Where a change or withdrawal came from, kept in the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {

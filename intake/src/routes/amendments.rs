@@ -92,7 +92,6 @@ where
         Ok::<_, ApiError>((reference, outcome))
     };
     match committed.await {
-        Ok((_, AmendOutcome::NotFound)) => answer(format, lang).error(&ApiError::NotFound),
         Ok((reference, outcome)) => answer(format, lang).amended(&reference, &outcome),
         Err(error) => {
             if error.status().is_server_error() {

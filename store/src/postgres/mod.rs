@@ -13,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
 use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
-use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, VERSION_COLUMNS};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{
     AllocationInputs, AllocationRow, ApplicationRow, Existing, InsertOutcome, RunRecord, StoreError, classify,
@@ -275,10 +275,6 @@ pub(crate) async fn read_allocation_inputs(pool: &PgPool) -> Result<AllocationIn
     let mut connection = pool.acquire().await?;
     copy::read_allocation_inputs(&mut connection).await
 }
-
-/// The columns of a version, in `applications` and `application_history` alike.
-const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, email, lang, \
-     centre_id, choices, accept_other_dates, fingerprint, submitted_at, changed_at, changed_via";
 
 /// Applies changes and withdrawals in one transaction, in order.
 pub(crate) async fn amend(pool: &PgPool, amendments: &[&Amendment]) -> Result<Vec<AmendOutcome>, StoreError> {

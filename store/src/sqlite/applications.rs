@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{date, instant, instant_text};
-use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, VERSION_COLUMNS};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{ApplicationRow, InsertOutcome, StoreError};
 
@@ -111,10 +111,6 @@ pub(crate) fn all(connection: &mut Connection) -> Result<Vec<ApplicationRow>, St
     }
     Ok(read)
 }
-
-/// The columns of a version, in `applications` and `application_history` alike.
-const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, email, lang, \
-     centre_id, choices, accept_other_dates, fingerprint, submitted_at, changed_at, changed_via";
 
 impl Writer {
     /// Applies changes and withdrawals in one transaction, in order.
