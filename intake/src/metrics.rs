@@ -5,7 +5,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 /// Labels of the request counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -68,65 +68,73 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("intake");
-        let requests = Family::<RequestLabels, Counter>::default();
-        let accepted = Counter::default();
-        let queue_depth = Gauge::default();
-        let submissions_in_flight = Gauge::default();
-        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 12));
-        let commit_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
-        let queue_wait_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
-        let shed = Family::<ShedLabels, Counter>::default();
-        let write_failures = Counter::default();
-        let database_up = Gauge::default();
-        database_up.set(1);
-        let connections_open = Gauge::default();
-        let connections_idle = Gauge::default();
-        let connections_closed = Family::<ConnectionLabels, Counter>::default();
-        let accept_errors = Counter::default();
-        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
-        registry.register("applications_accepted", "Applications newly committed", accepted.clone());
-        registry.register("queue_depth", "Applications waiting for the writer", queue_depth.clone());
-        registry.register(
-            "submissions_in_flight",
-            "Submission slots in use: bodies read, not yet answered",
-            submissions_in_flight.clone(),
-        );
-        registry.register("batch_size", "Applications per committed batch", batch_size.clone());
-        registry.register("commit_seconds", "Seconds to write and commit one batch", commit_seconds.clone());
-        registry.register(
-            "queue_wait_seconds",
-            "Seconds an application waited in the queue for a writer",
-            queue_wait_seconds.clone(),
-        );
-        registry.register("shed", "Submissions refused with 503, by the limit that refused them", shed.clone());
-        registry.register("write_failures", "Batches that failed to commit", write_failures.clone());
-        registry.register("database_up", "1 while the database is reachable", database_up.clone());
-        registry.register("connections_open", "Connections open on the public listener", connections_open.clone());
-        registry.register("connections_idle", "Open connections with no request in progress", connections_idle.clone());
-        registry.register(
-            "connections_closed",
-            "Connections closed by the server, by reason (idle, header_timeout, evicted, cap, shutdown)",
-            connections_closed.clone(),
-        );
-        registry.register("accept_errors", "Connections that could not be accepted", accept_errors.clone());
-        Metrics {
+        let r = &mut registry;
+        let metrics = Metrics {
+            requests: registered(r, "http_requests", "HTTP requests by route and status", Family::default()),
+            accepted: registered(r, "applications_accepted", "Applications newly committed", Counter::default()),
+            queue_depth: registered(r, "queue_depth", "Applications waiting for the writer", Gauge::default()),
+            submissions_in_flight: registered(
+                r,
+                "submissions_in_flight",
+                "Submission slots in use: bodies read, not yet answered",
+                Gauge::default(),
+            ),
+            batch_size: registered(
+                r,
+                "batch_size",
+                "Applications per committed batch",
+                Histogram::new(exponential_buckets(1.0, 2.0, 12)),
+            ),
+            commit_seconds: registered(
+                r,
+                "commit_seconds",
+                "Seconds to write and commit one batch",
+                Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
+            ),
+            queue_wait_seconds: registered(
+                r,
+                "queue_wait_seconds",
+                "Seconds an application waited in the queue for a writer",
+                Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
+            ),
+            shed: registered(
+                r,
+                "shed",
+                "Submissions refused with 503, by the limit that refused them",
+                Family::default(),
+            ),
+            write_failures: registered(r, "write_failures", "Batches that failed to commit", Counter::default()),
+            database_up: registered(r, "database_up", "1 while the database is reachable", Gauge::default()),
+            connections_open: registered(
+                r,
+                "connections_open",
+                "Connections open on the public listener",
+                Gauge::default(),
+            ),
+            connections_idle: registered(
+                r,
+                "connections_idle",
+                "Open connections with no request in progress",
+                Gauge::default(),
+            ),
+            connections_closed: registered(
+                r,
+                "connections_closed",
+                "Connections closed by the server, by reason (idle, header_timeout, evicted, cap, shutdown)",
+                Family::default(),
+            ),
+            accept_errors: registered(r, "accept_errors", "Connections that could not be accepted", Counter::default()),
             registry,
-            requests,
-            accepted,
-            queue_depth,
-            submissions_in_flight,
-            batch_size,
-            commit_seconds,
-            queue_wait_seconds,
-            shed,
-            write_failures,
-            database_up,
-            connections_open,
-            connections_idle,
-            connections_closed,
-            accept_errors,
-        }
+        };
+        metrics.database_up.set(1);
+        metrics
     }
+}
+
+/// `metric`, once registered: the registry keeps a handle to the same value.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 impl Metrics {

@@ -55,6 +55,31 @@ pub struct TooLong {
 }
 
 impl ResultRecord {
+    /// An appointment at `centre` on `date` (`YYYY-MM-DD`) in `window`
+    /// (`HH:MM-HH:MM`), meeting `choice` (`week1`... `other`).
+    pub fn allocated(centre: &str, date: &str, window: &str, choice: &str) -> ResultRecord {
+        ResultRecord {
+            status: Status::Allocated,
+            centre: centre.to_owned(),
+            date: Some(date.to_owned()),
+            window: Some(window.to_owned()),
+            choice: choice.to_owned(),
+            position: None,
+        }
+    }
+
+    /// Place `position` on `centre`'s waiting list.
+    pub fn waitlisted(centre: &str, position: u64) -> ResultRecord {
+        ResultRecord {
+            status: Status::Waitlisted,
+            centre: centre.to_owned(),
+            date: None,
+            window: None,
+            choice: "none".to_owned(),
+            position: Some(position),
+        }
+    }
+
     /// The sealed record for `locator`, with a fresh random nonce.
     pub fn seal(&self, locator: &Locator) -> Result<[u8; RECORD_BYTES], TooLong> {
         let json = serde_json::to_vec(self).unwrap_or_default();
@@ -106,14 +131,7 @@ mod tests {
     use crate::derive::Secret;
 
     fn allocated() -> ResultRecord {
-        ResultRecord {
-            status: Status::Allocated,
-            centre: "SGR-0001".into(),
-            date: Some("2028-01-10".into()),
-            window: Some("09:00-10:00".into()),
-            choice: "week1".into(),
-            position: None,
-        }
+        ResultRecord::allocated("SGR-0001", "2028-01-10", "09:00-10:00", "week1")
     }
 
     #[test]

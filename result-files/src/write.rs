@@ -177,17 +177,9 @@ mod tests {
 
     use super::*;
     use crate::lookup::lookup;
-    use crate::record::Status;
 
     fn waitlisted(position: u64) -> ResultRecord {
-        ResultRecord {
-            status: Status::Waitlisted,
-            centre: "SGR-0001".into(),
-            date: None,
-            window: None,
-            choice: "none".into(),
-            position: Some(position),
-        }
+        ResultRecord::waitlisted("SGR-0001", position)
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use result_files::{ResultRecord, Secret, Status};
+use result_files::{ResultRecord, Secret};
 use store::{AllocationRow, ApplicationRow};
 
 /// Every allocation with the secret (reference and birth date) that opens it.
@@ -29,13 +29,13 @@ pub fn results(
 }
 
 fn record(allocation: &AllocationRow) -> ResultRecord {
-    let appointment = allocation.appointment.as_ref();
-    ResultRecord {
-        status: if appointment.is_some() { Status::Allocated } else { Status::Waitlisted },
-        centre: allocation.centre_id.clone(),
-        date: appointment.map(|a| campaign::dates::format_date(a.date)),
-        window: appointment.map(|a| a.window.to_string()),
-        choice: allocation.choice_met_text(),
-        position: allocation.waitlist_position,
+    match &allocation.appointment {
+        Some(a) => ResultRecord::allocated(
+            &allocation.centre_id,
+            &campaign::dates::format_date(a.date),
+            &a.window.to_string(),
+            &allocation.choice_met_text(),
+        ),
+        None => ResultRecord::waitlisted(&allocation.centre_id, allocation.waitlist_position.unwrap_or_default()),
     }
 }

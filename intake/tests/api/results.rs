@@ -3,7 +3,7 @@
 
 use campaign::{Lang, Messages};
 use result_files::write::PublishOptions;
-use result_files::{ResultRecord, Secret, Status};
+use result_files::{ResultRecord, Secret};
 use store::testing::Backend;
 use time::macros::date;
 
@@ -18,26 +18,9 @@ fn published() -> tempfile::TempDir {
     let results = vec![
         (
             Secret::new(ALLOCATED, date!(1960 - 03 - 15)).expect("valid"),
-            ResultRecord {
-                status: Status::Allocated,
-                centre: "SGR-0001".into(),
-                date: Some("2028-01-10".into()),
-                window: Some("09:00-10:00".into()),
-                choice: "week1".into(),
-                position: None,
-            },
+            ResultRecord::allocated("SGR-0001", "2028-01-10", "09:00-10:00", "week1"),
         ),
-        (
-            Secret::new(WAITLISTED, date!(1990 - 12 - 01)).expect("valid"),
-            ResultRecord {
-                status: Status::Waitlisted,
-                centre: "SGR-0001".into(),
-                date: None,
-                window: None,
-                choice: "none".into(),
-                position: Some(42),
-            },
-        ),
+        (Secret::new(WAITLISTED, date!(1990 - 12 - 01)).expect("valid"), ResultRecord::waitlisted("SGR-0001", 42)),
     ];
     let options = PublishOptions {
         iterations: 1_000,
