@@ -92,8 +92,12 @@ impl Intake {
         let writers = store.concurrent_writers(args.writers as usize);
         let metrics = Arc::new(Metrics::default());
         let in_flight = Arc::new(Semaphore::new(args.max_in_flight as usize));
-        let config =
-            WriterConfig { queue_capacity: args.queue_capacity as usize, max_batch: args.max_batch as usize, writers };
+        let config = WriterConfig {
+            queue_capacity: args.queue_capacity as usize,
+            max_batch: args.max_batch as usize,
+            writers,
+            commit_timeout: args.commit_timeout(),
+        };
         let (queue, handles) = WriteQueue::start(store.clone(), config, metrics.clone(), in_flight.clone())
             .await
             .context("cannot start the writers")?;

@@ -81,6 +81,9 @@ pub struct WriterConfig {
     pub max_batch: usize,
     /// Concurrent writer tasks (1 for SQLite; a few for Postgres).
     pub writers: usize,
+    /// How long a writer waits for the database to finish a batch before it
+    /// gives up on the connection, outcome unknown.
+    pub commit_timeout: Duration,
 }
 
 /// What a submission asks the writer to commit.
@@ -153,7 +156,7 @@ impl WriteQueue {
         let mut handles = Vec::with_capacity(writers);
         for _ in 0..writers {
             let writer = Writer {
-                store: store.batch_writer()?,
+                store: store.batch_writer(config.commit_timeout)?,
                 receiver: receiver.clone(),
                 shared: shared.clone(),
                 slots: slots.clone(),

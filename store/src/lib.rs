@@ -19,6 +19,7 @@ mod writer;
 
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
 pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
+pub use postgres::Postgres;
 pub use row::{ApplicationRow, InsertOutcome};
 pub use sqlite::Sqlite;
 pub use url::{DatabaseUrl, SqliteMode};
@@ -29,8 +30,8 @@ pub use writer::BatchWriter;
 pub enum Store {
     /// An SQLite file in WAL mode.
     Sqlite(sqlite::Sqlite),
-    /// A PostgreSQL database.
-    Postgres(sqlx::PgPool),
+    /// A PostgreSQL database (one server, or a primary and its standbys).
+    Postgres(postgres::Postgres),
 }
 
 /// A storage failure. Bad input never gets here: the campaign parser stops it.
@@ -68,6 +69,14 @@ pub enum StoreError {
     /// A folder for the database file could not be made.
     #[error("cannot create {0}: {1}")]
     Io(std::path::PathBuf, std::io::Error),
+    /// No server given accepts writes: each is down, unreachable or read-only
+    /// (a standby, or a primary being demoted or promoted).
+    #[error("no PostgreSQL server accepts writes: {0}")]
+    NoWritableServer(String),
+    /// The database did not finish in time; whether it committed is unknown
+    /// (a retry finds out).
+    #[error("the database did not answer within {0:?}; the outcome is unknown")]
+    TimedOut(std::time::Duration),
     /// A blocking database thread died (a bug) or the runtime is stopping.
     #[error("the database thread stopped: {0}")]
     Thread(#[from] tokio::task::JoinError),
@@ -116,8 +125,8 @@ impl Store {
     pub async fn connect(options: &ConnectOptions) -> Result<Store, StoreError> {
         match DatabaseUrl::parse(&options.url)? {
             DatabaseUrl::Sqlite { path, mode } => sqlite::Sqlite::open(path, mode).await.map(Store::Sqlite),
-            DatabaseUrl::Postgres(url) => {
-                postgres::connect(&url, options.max_connections, options.postgres_schema.as_deref())
+            DatabaseUrl::Postgres(urls) => {
+                postgres::connect(&urls, options.max_connections, options.postgres_schema.as_deref())
                     .await
                     .map(Store::Postgres)
             }
@@ -128,7 +137,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(db) => db.migrate().await,
-            Store::Postgres(pool) => Ok(sqlx::migrate!("../migrations/postgres").run(pool).await?),
+            Store::Postgres(pool) => Ok(sqlx::migrate!("../migrations/postgres").run(&**pool).await?),
         }
     }
 
@@ -153,15 +162,15 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(db) => db.ping().await,
-            Store::Postgres(pool) => Ok(sqlx::query("SELECT 1").execute(pool).await.map(drop)?),
+            Store::Postgres(pool) => Ok(sqlx::query("SELECT 1").execute(&**pool).await.map(drop)?),
         }
     }
 
     /// A writer of batches for a thread of its own; see [`BatchWriter`].
-    /// Call it from within the runtime: a Postgres writer drives its
-    /// queries on it.
-    pub fn batch_writer(&self) -> Result<BatchWriter, StoreError> {
-        BatchWriter::open(self)
+    /// A Postgres writer gives up on a batch after `commit_timeout`,
+    /// outcome unknown.
+    pub fn batch_writer(&self, commit_timeout: std::time::Duration) -> Result<BatchWriter, StoreError> {
+        BatchWriter::open(self, commit_timeout)
     }
 
     /// Stores a batch of applications as [`BatchWriter::insert_batch`]
@@ -172,7 +181,9 @@ impl Store {
         }
         match self {
             Store::Sqlite(db) => db.insert_batch(rows.to_vec()).await,
-            Store::Postgres(pool) => postgres::insert_batch(pool, &rows.iter().collect::<Vec<_>>()).await,
+            Store::Postgres(pool) => {
+                postgres::insert_batch(&mut *pool.acquire().await?, &rows.iter().collect::<Vec<_>>()).await
+            }
         }
     }
 
@@ -181,7 +192,7 @@ impl Store {
         match self {
             Store::Sqlite(db) => db.count_applications().await,
             Store::Postgres(pool) => {
-                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(pool).await?;
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications").fetch_one(&**pool).await?;
                 Ok(u64::try_from(n).unwrap_or_default())
             }
         }
@@ -194,10 +205,14 @@ impl Store {
         let amendments = amendments.to_vec();
         match self {
             Store::Sqlite(_) => {
-                tokio::task::spawn_blocking(move || store.batch_writer()?.amend(&amendments.iter().collect::<Vec<_>>()))
-                    .await?
+                tokio::task::spawn_blocking(move || {
+                    store.batch_writer(std::time::Duration::MAX)?.amend(&amendments.iter().collect::<Vec<_>>())
+                })
+                .await?
             }
-            Store::Postgres(pool) => postgres::amend(pool, &amendments.iter().collect::<Vec<_>>()).await,
+            Store::Postgres(pool) => {
+                postgres::amend(&mut *pool.acquire().await?, &amendments.iter().collect::<Vec<_>>()).await
+            }
         }
     }
 

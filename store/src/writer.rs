@@ -1,35 +1,35 @@
 //! The one interface intake writes applications through, whatever the backend.
 
+use std::time::Duration;
+
 use crate::{AmendOutcome, Amendment, ApplicationRow, InsertOutcome, Store, StoreError};
 
 /// Writes batches of applications from a thread of its own (intake's
-/// group-commit writers), one commit per batch. Blocking: SQLite writes on
-/// the calling thread through its own connection, so a batch costs no trip
-/// to another thread; Postgres drives its query on the runtime the writer
-/// was opened in, and the calling thread waits.
+/// group-commit writers), one commit per batch. Blocking: each writer has a
+/// connection of its own and writes on the calling thread, so a batch costs
+/// no trip to another thread. A Postgres writer finds the server that
+/// accepts writes, and finds it again after a failover.
 pub struct BatchWriter(Backend);
 
 enum Backend {
     Sqlite(crate::sqlite::Writer),
-    Postgres { pool: sqlx::PgPool, runtime: tokio::runtime::Handle },
+    Postgres(crate::postgres::PgWriter),
 }
 
 impl std::fmt::Debug for BatchWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self.0 {
             Backend::Sqlite(_) => "BatchWriter(sqlite)",
-            Backend::Postgres { .. } => "BatchWriter(postgres)",
+            Backend::Postgres(_) => "BatchWriter(postgres)",
         })
     }
 }
 
 impl BatchWriter {
-    pub(crate) fn open(store: &Store) -> Result<BatchWriter, StoreError> {
+    pub(crate) fn open(store: &Store, commit_timeout: Duration) -> Result<BatchWriter, StoreError> {
         Ok(BatchWriter(match store {
             Store::Sqlite(db) => Backend::Sqlite(db.writer()?),
-            Store::Postgres(pool) => {
-                Backend::Postgres { pool: pool.clone(), runtime: tokio::runtime::Handle::current() }
-            }
+            Store::Postgres(db) => Backend::Postgres(db.writer(commit_timeout)?),
         }))
     }
 
@@ -45,7 +45,7 @@ impl BatchWriter {
         }
         match &mut self.0 {
             Backend::Sqlite(writer) => writer.insert_batch(rows),
-            Backend::Postgres { pool, runtime } => runtime.block_on(crate::postgres::insert_batch(pool, rows)),
+            Backend::Postgres(writer) => writer.run(async |c| crate::postgres::insert_batch(c, rows).await),
         }
     }
 
@@ -58,7 +58,7 @@ impl BatchWriter {
         }
         match &mut self.0 {
             Backend::Sqlite(writer) => writer.amend(amendments),
-            Backend::Postgres { pool, runtime } => runtime.block_on(crate::postgres::amend(pool, amendments)),
+            Backend::Postgres(writer) => writer.run(async |c| crate::postgres::amend(c, amendments).await),
         }
     }
 
@@ -66,9 +66,7 @@ impl BatchWriter {
     pub fn ping(&mut self) -> Result<(), StoreError> {
         match &mut self.0 {
             Backend::Sqlite(writer) => writer.ping(),
-            Backend::Postgres { pool, runtime } => {
-                runtime.block_on(sqlx::query("SELECT 1").execute(&*pool)).map(drop).map_err(Into::into)
-            }
+            Backend::Postgres(writer) => writer.ping(),
         }
     }
 }

@@ -161,7 +161,7 @@ async fn the_batch_writer_decides_every_case_on_its_own_thread(backend: Backend)
         row(&c, "900101-01-4444", "Ah Kow", "FFFFF-FFFFF"),
         passport_row(&c, "700101012222", "1960-01-01", "GGGGG-GGGGG"),
     ];
-    let mut writer = db.store.batch_writer().expect("a writer opens");
+    let mut writer = db.store.batch_writer(std::time::Duration::from_secs(30)).expect("a writer opens");
     let (first_copy, second_copy) = (first.clone(), second.clone());
     let (one, two) = tokio::task::spawn_blocking(move || {
         writer.ping().expect("answers");

@@ -5,11 +5,17 @@
 //! changes. The allocator's whole-table reads and writes use COPY (`copy`).
 
 mod copy;
+mod servers;
+mod writer;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+
+use self::servers::Servers;
+pub(crate) use self::writer::PgWriter;
 use sqlx::{PgPool, Row};
 
 use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
@@ -19,27 +25,59 @@ use crate::{
     AllocationInputs, AllocationRow, ApplicationRow, Existing, InsertOutcome, RunRecord, StoreError, classify,
 };
 
-pub(crate) async fn connect(url: &str, max_connections: u32, schema: Option<&str>) -> Result<PgPool, StoreError> {
-    let mut options: PgConnectOptions = url.parse()?;
+/// A PostgreSQL store: a pool on the server that accepted writes when it
+/// was opened (it derefs to that pool), and every server it was given, for
+/// the batch writers to find the primary again after a failover.
+#[derive(Debug, Clone)]
+pub struct Postgres {
+    pool: PgPool,
+    servers: Arc<Servers>,
+}
+
+impl std::ops::Deref for Postgres {
+    type Target = PgPool;
+
+    fn deref(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl Postgres {
+    pub(crate) fn writer(&self, commit_timeout: std::time::Duration) -> Result<writer::PgWriter, StoreError> {
+        writer::PgWriter::new(self.servers.clone(), commit_timeout)
+    }
+}
+
+pub(crate) async fn connect(
+    urls: &[String],
+    max_connections: u32,
+    schema: Option<&str>,
+) -> Result<Postgres, StoreError> {
+    let mut servers = Vec::with_capacity(urls.len());
+    for url in urls {
+        let mut options: PgConnectOptions = url.parse()?;
+        if let Some(schema) = schema {
+            options = options.options([("search_path", schema)]);
+        }
+        servers.push(options);
+    }
+    let servers = Servers::new(servers);
+    let (mut primary, options) = servers.connect_writable().await?;
     if let Some(schema) = schema {
         // Tests isolate themselves in a schema of their own.
-        let mut admin = PgConnection::connect_with(&options).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
-            .execute(&mut admin)
+            .execute(&mut primary)
             .await?;
-        admin.close().await?;
-        options = options.options([("search_path", schema)]);
     }
+    primary.close().await?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        // No ping before each use: it is a round trip per batch, and a
-        // connection that died since is caught anyway, by intake's retry of a
-        // failed batch on a fresh connection.
+        // No ping before each use: it is a round trip per use.
         .test_before_acquire(false)
         .acquire_timeout(std::time::Duration::from_secs(5))
-        .connect_with(options)
+        .connect_with(options.clone())
         .await?;
-    Ok(pool)
+    Ok(Postgres { pool, servers: Arc::new(servers) })
 }
 
 macro_rules! insert_unnest {
@@ -83,7 +121,10 @@ fn bind_columns<'q>(query: PgQuery<'q>, rows: &'q [&ApplicationRow]) -> PgQuery<
         .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
 }
 
-pub(crate) async fn insert_batch(pool: &PgPool, rows: &[&ApplicationRow]) -> Result<Vec<InsertOutcome>, StoreError> {
+pub(crate) async fn insert_batch(
+    connection: &mut PgConnection,
+    rows: &[&ApplicationRow],
+) -> Result<Vec<InsertOutcome>, StoreError> {
     // A plain INSERT first: nearly every batch holds only new applications,
     // and ON CONFLICT makes PostgreSQL probe both unique indexes before each
     // row and insert it speculatively (a quarter of the database's CPU a
@@ -91,13 +132,13 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[&ApplicationRow]) -> Res
     // reference fails whole (one auto-committed statement is atomic; the
     // server logs the unique violation) and goes again, skipping what is
     // taken.
-    match bind_columns(sqlx::query(INSERT_ALL), rows).execute(pool).await {
+    match bind_columns(sqlx::query(INSERT_ALL), rows).execute(&mut *connection).await {
         Ok(_) => return Ok(vec![InsertOutcome::Inserted; rows.len()]),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {}
         Err(e) => return Err(e.into()),
     }
     let inserted: HashSet<String> = bind_columns(sqlx::query(INSERT_FREE), rows)
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await?
         .iter()
         .map(|row| row.try_get(0))
@@ -108,7 +149,7 @@ pub(crate) async fn insert_batch(pool: &PgPool, rows: &[&ApplicationRow]) -> Res
         let skipped: Vec<&&ApplicationRow> = rows.iter().filter(|r| !inserted.contains(&r.reference)).collect();
         let found = sqlx::query(EXISTING)
             .bind(skipped.iter().map(|r| r.id_number.clone()).collect::<Vec<_>>())
-            .fetch_all(pool)
+            .fetch_all(&mut *connection)
             .await?;
         for row in found {
             existing.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
@@ -277,8 +318,11 @@ pub(crate) async fn read_allocation_inputs(pool: &PgPool) -> Result<AllocationIn
 }
 
 /// Applies changes and withdrawals in one transaction, in order.
-pub(crate) async fn amend(pool: &PgPool, amendments: &[&Amendment]) -> Result<Vec<AmendOutcome>, StoreError> {
-    let mut tx = pool.begin().await?;
+pub(crate) async fn amend(
+    connection: &mut PgConnection,
+    amendments: &[&Amendment],
+) -> Result<Vec<AmendOutcome>, StoreError> {
+    let mut tx = connection.begin().await?;
     let mut outcomes = Vec::with_capacity(amendments.len());
     for amendment in amendments {
         outcomes.push(match amendment {
