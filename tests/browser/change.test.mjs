@@ -48,9 +48,9 @@ function stored(db, reference) {
   return out.toString().trim();
 }
 
-/** Fills the change form: every answer again, as a person would. */
+/** Fills the change form (the form, without a reference): every answer again, as a person would. */
 async function fillChange(page, reference, idNumber, centre) {
-  await page.fill("#reference", reference.toLowerCase().replace("-", " "));
+  if (reference) await page.fill("#reference", reference.toLowerCase().replace("-", " "));
   await page.selectOption("#centre", centre);
   for (const week of ["#week1", "#week2", "#week3"]) await page.selectOption(week, "any");
   await page.fill("#id_number", idNumber);
@@ -136,6 +136,36 @@ test("without JavaScript: the forms post and intake answers with a page, in both
       await Promise.all([page.waitForNavigation(), page.click("#withdraw-submit")]);
       assert.equal(await page.textContent("h1"), texts[lang].withdrawn);
       assert.equal(stored(stack.db, reference), "");
+    }
+  } finally {
+    await context.close();
+    await stack.stop();
+  }
+});
+
+test("the success answer and the 'already applied' answer link to the change page, with JavaScript", async () => {
+  const stack = await startStack();
+  const context = await browser.newContext({ viewport: { width: 412, height: 900 } });
+  const page = await context.newPage();
+  try {
+    for (const [lang, id] of [["en", "580101-14-8006"], ["ms", "580101-14-8007"]]) {
+      await page.goto(`${stack.url}/${lang}/`);
+      await fillChange(page, null, id, "SGR-0001");
+      await page.click("#submit");
+      await page.waitForSelector("#success:not([hidden])");
+      assert.ok(await page.isVisible(`#success a[href='/${lang}/change/']`), `${lang}: the success panel links to the change page`);
+      await page.click("#start-again");
+      await page.fill("#id_number", id);
+      await page.fill("#birth_date", birthDate(id));
+      await page.fill("#full_name", "Siti binti Ali");
+      await page.fill("#phone", "013-999 8888");
+      await page.check("#consent");
+      await page.click("#submit");
+      await page.waitForSelector("#error-summary:not([hidden])");
+      const link = `#error-summary a[href='/${lang}/change/']`;
+      assert.ok(await page.isVisible(link), `${lang}: "already applied" links to the change page`);
+      await Promise.all([page.waitForNavigation(), page.click(link)]);
+      assert.equal(new URL(page.url()).pathname, `/${lang}/change/`);
     }
   } finally {
     await context.close();

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, root, startStack } from "./stack.mjs";
+import { bin, publishAllocation, root, startStack } from "./stack.mjs";
 
 const data = join(root, "data");
 
@@ -50,20 +50,12 @@ test("every baked page type passes the Nu HTML Checker in both languages", () =>
 test("intake's answer and result pages pass the Nu HTML Checker", async () => {
   // Results published from a real allocation, for intake's result page.
   const first = await startStack();
-  const store = ["--database-url", `sqlite:${first.db}`, "--data", data];
+  let allocatedReference, allocatedBirth;
   try {
-    execFileSync(bin("synth"), [...store, "--count", "40", "--seed", "3"], { stdio: "ignore" });
-    execFileSync(bin("allocator"), ["run", ...store, "--pretend-now", "2028-01-01T09:00:00+08:00", "--seed", "html"], { stdio: "ignore" });
-    execFileSync(bin("allocator"), ["publish", ...store, "--out", first.site, "--kdf-iterations", "1000"], { stdio: "ignore" });
+    [allocatedReference, allocatedBirth] = publishAllocation(first);
   } finally {
     await first.stop();
   }
-  const rows = JSON.parse(execFileSync("python3", ["-c",
-    "import json,sqlite3,sys; print(json.dumps([list(r) for r in sqlite3.connect(sys.argv[1]).execute(" +
-    "'select a.reference, p.birth_date from allocations a join applications p on p.reference = a.reference " +
-    "where a.appointment_date is not null limit 1')]))", first.db]).toString());
-  const [allocatedReference, allocatedBirth] = rows[0];
-
   const stack = await startStack(["--results", first.site]);
   const dir = mkdtempSync(join(tmpdir(), "temujanji-answers-"));
   const files = [];
