@@ -223,8 +223,12 @@ impl Answer<'_> {
             }
             Format::Form => {
                 let back = matches!(error, ApiError::Invalid(_)).then(|| m.text("intake.back_hint"));
-                let change =
-                    matches!(error, ApiError::IdentityTaken).then(|| self.change_link("intake.change_taken_hint"));
+                let change = match error {
+                    ApiError::IdentityTaken => Some(self.change_link("intake.change_taken_hint")),
+                    // Only a change or withdrawal is answered "not found": back to where it was typed.
+                    ApiError::NotFound => Some(self.change_link("intake.change_retry_hint")),
+                    _ => None,
+                };
                 self.page(error.status(), &title, &body, None, field_errors, Vec::new(), back, change)
             }
         }

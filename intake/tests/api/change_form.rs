@@ -78,6 +78,7 @@ async fn the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does
         let (status, page) = post_form(&app, "change", &fields).await;
         assert_eq!((status, &page), (404, &by_path), "{typed:?}: the same answer as the path form");
         assert!(page.contains(en.text("intake.error.not_found_title")), "{page}");
+        assert!(page.contains("href=\"/en/change/\""), "back to the change page: {page}");
     }
     // Someone else's identity number on a real reference.
     let stranger = [("reference", reference), ("id_number", "700101146002".into())];
