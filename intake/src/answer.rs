@@ -113,27 +113,50 @@ struct Page<'a> {
     errors: Vec<(String, String)>,
     paragraphs: Vec<String>,
     back_hint: Option<&'a str>,
+    /// The change page, offered where a person may want to correct what is stored.
+    change: Option<ChangeLink<'a>>,
     form_url: &'a str,
     back_to_form: &'a str,
     helpline: String,
 }
 
+/// A link to the "Change or withdraw my application" page, with a sentence before it.
+struct ChangeLink<'a> {
+    hint: &'a str,
+    href: String,
+    text: &'a str,
+}
+
 impl Answer<'_> {
+    /// The site's "Change or withdraw my application" page in the applicant's language.
+    fn change_url(&self) -> String {
+        format!("{}change/", self.settings.form_url.replace("{lang}", self.lang.code()))
+    }
+
+    fn change_link(&self, hint: &'static str) -> ChangeLink<'static> {
+        let m = Messages::of(self.lang);
+        ChangeLink { hint: m.text(hint), href: self.change_url(), text: m.text("common.change_link") }
+    }
+
     /// 201 for a new application, 200 for one already stored.
     pub fn stored(&self, reference: &str, phone_national: &str, new: bool) -> Response {
         let status = if new { StatusCode::CREATED } else { StatusCode::OK };
         let m = Messages::of(self.lang);
         let next = self.next_steps(phone_national);
         match self.format {
-            Format::Json => Rendered::json(status, &json!({ "reference": reference, "new": new, "next_steps": next }))
-                .into_response(),
+            Format::Json => Rendered::json(
+                status,
+                &json!({ "reference": reference, "new": new, "next_steps": next, "change_url": self.change_url() }),
+            )
+            .into_response(),
             Format::Form => {
                 let (title, lead) = if new {
                     ("intake.accepted_title", "intake.accepted_lead")
                 } else {
                     ("intake.already_title", "intake.already_lead")
                 };
-                self.page(status, m.text(title), m.text(lead), Some(reference), Vec::new(), vec![next], None)
+                let change = Some(self.change_link("intake.change_hint"));
+                self.page(status, m.text(title), m.text(lead), Some(reference), Vec::new(), vec![next], None, change)
                     .into_response()
             }
         }
@@ -158,7 +181,8 @@ impl Answer<'_> {
             Format::Form => {
                 let title = m.text(&format!("{key}_title")).to_owned();
                 let lead = m.text(&format!("{key}_lead")).to_owned();
-                self.page(StatusCode::OK, &title, &lead, Some(reference), Vec::new(), Vec::new(), None).into_response()
+                self.page(StatusCode::OK, &title, &lead, Some(reference), Vec::new(), Vec::new(), None, None)
+                    .into_response()
             }
         }
     }
@@ -186,6 +210,10 @@ impl Answer<'_> {
         match self.format {
             Format::Json => {
                 let mut payload = json!({ "error": { "code": code, "title": title, "message": body } });
+                if let ApiError::IdentityTaken = error {
+                    payload["error"]["change_url"] = self.change_url().into();
+                    payload["error"]["change_text"] = m.text("common.change_link").into();
+                }
                 if !field_errors.is_empty() {
                     let fields: Map<String, Value> =
                         field_errors.iter().map(|(f, msg)| (f.clone(), Value::String(msg.clone()))).collect();
@@ -195,7 +223,13 @@ impl Answer<'_> {
             }
             Format::Form => {
                 let back = matches!(error, ApiError::Invalid(_)).then(|| m.text("intake.back_hint"));
-                self.page(error.status(), &title, &body, None, field_errors, Vec::new(), back)
+                let change = match error {
+                    ApiError::IdentityTaken => Some(self.change_link("intake.change_taken_hint")),
+                    // Only a change or withdrawal is answered "not found": back to where it was typed.
+                    ApiError::NotFound => Some(self.change_link("intake.change_retry_hint")),
+                    _ => None,
+                };
+                self.page(error.status(), &title, &body, None, field_errors, Vec::new(), back, change)
             }
         }
     }
@@ -236,6 +270,7 @@ impl Answer<'_> {
         errors: Vec<(String, String)>,
         paragraphs: Vec<String>,
         back_hint: Option<&str>,
+        change: Option<ChangeLink<'_>>,
     ) -> Rendered {
         let m = Messages::of(self.lang);
         let form_url = self.settings.form_url.replace("{lang}", self.lang.code());
@@ -253,6 +288,7 @@ impl Answer<'_> {
             errors,
             paragraphs,
             back_hint,
+            change,
             form_url: &form_url,
             back_to_form: m.text("common.back_to_form"),
             helpline: m.render("common.helpline", &[("helpline", &self.catalogue.campaign().helpline().to_string())]),

@@ -44,8 +44,17 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
 
 /// Routes counted under their own name in the request metrics; anything
 /// else (the static site, unknown paths) is counted as `other`.
-const COUNTED_ROUTES: [&str; 7] =
-    [paths::APPLICATIONS, paths::APPLICATION, paths::WITHDRAW, paths::STYLESHEET, "/healthz", "/readyz", "/metrics"];
+const COUNTED_ROUTES: [&str; 9] = [
+    paths::APPLICATIONS,
+    paths::APPLICATION,
+    paths::WITHDRAW,
+    paths::CHANGE,
+    paths::WITHDRAWAL,
+    paths::STYLESHEET,
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
 
 /// See the module documentation.
 #[derive(Debug, Clone)]

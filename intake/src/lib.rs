@@ -8,6 +8,7 @@
 pub mod admission;
 pub mod answer;
 pub mod app;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod connections;

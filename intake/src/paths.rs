@@ -10,6 +10,14 @@ pub const APPLICATION: &str = "/api/v1/applications/{reference}";
 /// Withdrawing an application.
 pub const WITHDRAW: &str = "/api/v1/applications/{reference}/withdraw";
 
+/// Changing an application from a plain HTML form, which cannot put the
+/// reference in the path: the reference is a field of the body. A static
+/// segment, so it wins over `{reference}` (no reference reads "change").
+pub const CHANGE: &str = "/api/v1/applications/change";
+
+/// Withdrawing an application from a plain HTML form, the reference a field of the body.
+pub const WITHDRAWAL: &str = "/api/v1/applications/withdraw";
+
 /// Whether a request to `path` is a submission (new, change or
 /// withdrawal): it passes the door and takes a slot once its body is in.
 pub fn is_submission(path: &str) -> bool {

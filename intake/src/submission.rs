@@ -103,14 +103,37 @@ pub fn parse_json(body: &[u8], weeks: u8) -> Result<RawApplication, Malformed> {
     Ok(raw)
 }
 
-/// What a withdrawal sends: the identity number that proves who asks, and
-/// optionally the language to answer in.
+/// What a withdrawal sends: the identity number that proves who asks,
+/// optionally the language to answer in, and (at the plain form's fixed
+/// address) the reference.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawWithdrawal {
     /// As typed.
     pub id_number: String,
     /// `en` or `ms`, or empty.
     pub lang: String,
+    /// As typed; empty when the address names the application.
+    pub reference: String,
+}
+
+/// The `reference` field of a change sent to the fixed address (a plain
+/// form cannot put it in the path); empty when absent.
+pub fn reference_field(body: &[u8], format: Format) -> Result<String, Malformed> {
+    match format {
+        Format::Form => Ok(form_urlencoded::parse(body)
+            .find(|(key, _)| key == "reference")
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default()),
+        Format::Json => {
+            let value: Value = serde_json::from_slice(body).map_err(|e| Malformed::Json(e.to_string()))?;
+            let Value::Object(mut fields) = value else { return Err(Malformed::NotAnObject) };
+            match fields.remove("reference") {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(reference)) => Ok(reference),
+                Some(_) => Err(Malformed::FieldType { field: "reference".into(), expected: "a string" }),
+            }
+        }
+    }
 }
 
 /// Reads a withdrawal's body, form or JSON; other fields are ignored.
@@ -122,6 +145,7 @@ pub fn parse_withdrawal(body: &[u8], format: Format) -> Result<RawWithdrawal, Ma
                 match key.as_ref() {
                     "id_number" => raw.id_number = value.into_owned(),
                     "lang" => raw.lang = value.into_owned(),
+                    "reference" => raw.reference = value.into_owned(),
                     _ => {}
                 }
             }
@@ -133,6 +157,7 @@ pub fn parse_withdrawal(body: &[u8], format: Format) -> Result<RawWithdrawal, Ma
                 let slot = match key.as_str() {
                     "id_number" => &mut raw.id_number,
                     "lang" => &mut raw.lang,
+                    "reference" => &mut raw.reference,
                     _ => continue,
                 };
                 *slot = match value {
@@ -207,5 +232,18 @@ mod tests {
         assert_eq!(parse_json(b"[1,2]", 3), Err(Malformed::NotAnObject));
         assert!(matches!(parse_json(b"{", 3), Err(Malformed::Json(_))));
         assert!(matches!(parse_json(&[0xff, 0xfe], 3), Err(Malformed::Json(_))));
+    }
+
+    #[test]
+    fn the_fixed_address_reads_the_reference_from_the_body() {
+        assert_eq!(reference_field(b"centre=X&reference=abcde+23456", Format::Form), Ok("abcde 23456".into()));
+        assert_eq!(reference_field(b"centre=X", Format::Form), Ok(String::new()));
+        assert_eq!(reference_field(br#"{"reference":"ABCDE-23456"}"#, Format::Json), Ok("ABCDE-23456".into()));
+        assert_eq!(
+            reference_field(br#"{"reference":7}"#, Format::Json),
+            Err(Malformed::FieldType { field: "reference".into(), expected: "a string" })
+        );
+        let withdrawal = parse_withdrawal(b"reference=K7M4Q-9XH2P&id_number=1&lang=ms", Format::Form).expect("form");
+        assert_eq!(withdrawal.reference, "K7M4Q-9XH2P");
     }
 }

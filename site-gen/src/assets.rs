@@ -15,6 +15,8 @@ pub const APP_JS: &str = include_str!("../../templates/site/app.js");
 pub const RESULT_LOOKUP_JS: &str = include_str!("../../templates/site/result-lookup.js");
 /// The result page's behaviour.
 pub const RESULT_JS: &str = include_str!("../../templates/site/result.js");
+/// The change page's additions to the form's script: the reference, and withdrawing.
+pub const CHANGE_JS: &str = include_str!("../../templates/site/change.js");
 /// Finding a centre: search, nearest, the chosen centre's details.
 pub const CENTRES_JS: &str = include_str!("../../templates/site/centres.js");
 
@@ -84,4 +86,12 @@ pub const RESULT_STEM: &str = "result.";
 /// The result page's script: the lookup, then the page's behaviour.
 pub fn result_script() -> HashedAsset {
     HashedAsset::new("result", "js", format!("{RESULT_LOOKUP_JS}\n{RESULT_JS}").into_bytes())
+}
+
+/// The stem of the change page's script, which only that page loads.
+pub const CHANGE_STEM: &str = "change.";
+
+/// The change page's script, loaded after the form's own.
+pub fn change_script() -> HashedAsset {
+    HashedAsset::new("change", "js", CHANGE_JS.as_bytes().to_vec())
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use campaign::{Catalogue, Lang, Messages};
 
 use crate::assets::{self, HashedAsset};
+use crate::change_page::{self, ChangePage};
 use crate::pages::{
     self, Chrome, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage, StateLink, StatePage,
 };
@@ -60,6 +61,8 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
     let js = assets::script();
     let result_js = assets::result_script();
     let result_script = format!("{base}{}", result_js.path);
+    let change_js = assets::change_script();
+    let change_script = format!("{base}{}", change_js.path);
     let stylesheet = format!("{base}{}", css.path);
     let script = format!("{base}{}", js.path);
     let name = catalogue.campaign().name();
@@ -130,6 +133,23 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             rules_json: rules::for_script_element(&rules::rules(catalogue, lang)),
         };
         files.push((PathBuf::from(lang.code()).join("index.html"), form.render()?.into_bytes()));
+        let change = ChangePage {
+            form: FormPage {
+                chrome: chrome.switching_to(switch("change/")),
+                lead: t.render("change.lead", &args),
+                rules_json: rules::for_script_element(&change_page::rules(rules::rules(catalogue, lang), lang)),
+                groups: pages::centre_groups(catalogue),
+                weeks: pages::weeks(catalogue, lang),
+                state_links: form
+                    .state_links
+                    .iter()
+                    .map(|l| StateLink { href: l.href.clone(), name: l.name })
+                    .collect(),
+                ..form
+            },
+            change_script: &change_script,
+        };
+        files.push((PathBuf::from(change_page::path(lang)), change.render()?.into_bytes()));
         files.push((PathBuf::from(finder.path), finder.content));
         let centre_files = result_page::centre_files(catalogue, lang);
         let result = ResultPage {
@@ -177,7 +197,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         choices: choices("site.not_found_title", "site.not_found_body"),
     };
     files.push((PathBuf::from("404.html"), not_found.render()?.into_bytes()));
-    for HashedAsset { path, content } in [css, js, result_js] {
+    for HashedAsset { path, content } in [css, js, result_js, change_js] {
         files.push((PathBuf::from(path), content));
     }
     files.push((PathBuf::from("_headers"), cdn_headers(options).into_bytes()));

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::assets::{FINDER_STEM, RESULT_STEM};
+use crate::assets::{CHANGE_STEM, FINDER_STEM, RESULT_STEM};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -17,6 +17,11 @@ pub const FIRST_PAGE_BUDGET: u64 = 20 * 1024;
 /// The "Check my result" page, its stylesheet, script and centres' file,
 /// plus the one bucket it fetches, must stay under this, gzipped.
 pub const RESULT_PAGE_BUDGET: u64 = 30 * 1024;
+
+/// The "Change or withdraw my application" page with its stylesheet and
+/// scripts (the form's and its own), gzipped: the form's fields and a
+/// little more, for the same cheap phone.
+pub const CHANGE_PAGE_BUDGET: u64 = 24 * 1024;
 
 /// What a bucket of published results weighs at most, as the page fetches
 /// it (random bytes do not compress): `allocator publish` keeps buckets near
@@ -54,11 +59,9 @@ impl Report {
     pub fn first_page_gzipped(&self, lang: &str) -> u64 {
         let page = Path::new(lang).join("index.html");
         let is_style_or_script = |f: &FileReport| {
-            let loaded_later = f
-                .path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(FINDER_STEM) || n.starts_with(RESULT_STEM));
+            let loaded_later = f.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with(FINDER_STEM) || n.starts_with(RESULT_STEM) || n.starts_with(CHANGE_STEM)
+            });
             f.path.starts_with("assets") && f.path.extension().is_some_and(|e| e == "css" || e == "js") && !loaded_later
         };
         self.files.iter().filter(|f| f.path == page || is_style_or_script(f)).map(|f| f.gzipped).sum()
@@ -79,6 +82,18 @@ impl Report {
         let largest_centres = assets.filter(|f| name(f).starts_with(&centres)).map(|f| f.gzipped).max().unwrap_or(0);
         let page: u64 = self.files.iter().filter(|f| f.path == page).map(|f| f.gzipped).sum();
         page + css_and_script + largest_centres
+    }
+
+    /// Gzipped bytes of one language's change page with its stylesheet and
+    /// scripts: the form's and its own (the centre finder comes later, as on the form).
+    pub fn change_page_gzipped(&self, lang: &str) -> u64 {
+        let page = Path::new(lang).join("change").join("index.html");
+        let loaded = |f: &FileReport| {
+            let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            f.path.starts_with("assets")
+                && (name.ends_with(".css") || name.starts_with("app.") || name.starts_with(CHANGE_STEM))
+        };
+        self.files.iter().filter(|f| f.path == page || loaded(f)).map(|f| f.gzipped).sum()
     }
 
     /// Pages written (HTML files).
@@ -111,6 +126,13 @@ impl fmt::Display for Report {
                 "result page ({lang}: page + css + js + centres + a bucket of {} KiB): {result} bytes gzipped, {verdict} the {} KiB budget",
                 BUCKET_ALLOWANCE / 1024,
                 RESULT_PAGE_BUDGET / 1024
+            )?;
+            let change = self.change_page_gzipped(lang);
+            let verdict = if change <= CHANGE_PAGE_BUDGET { "within" } else { "OVER" };
+            writeln!(
+                f,
+                "change page ({lang}: page + css + js): {change} bytes gzipped, {verdict} the {} KiB budget",
+                CHANGE_PAGE_BUDGET / 1024
             )?;
         }
         Ok(())

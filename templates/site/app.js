@@ -11,7 +11,7 @@
   if (!form || !rulesNode || !V || !window.fetch || !window.JSON) return;
   var rules = JSON.parse(rulesNode.textContent);
   var ui = rules.ui;
-  var draftKey = "temujanji-draft:" + rules.campaign;
+  var draftKey = "temujanji-draft:" + rules.campaign + (form.getAttribute("data-draft") || "");
   var status = document.getElementById("status");
   var summary = document.getElementById("error-summary");
   var submit = document.getElementById("submit");
@@ -163,7 +163,13 @@
         var wrapper = target.closest(".field");
         if (wrapper) wrapper.classList.add("invalid");
       } else {
-        li.textContent = e.message;
+        li.textContent = e.message + " ";
+        if (e.href) {
+          var link = document.createElement("a");
+          link.href = e.href;
+          link.textContent = e.link;
+          li.appendChild(link);
+        }
       }
       list.appendChild(li);
     });
@@ -247,7 +253,8 @@
             .map(function (field) { return { field: field, message: body.errors[field] }; });
           return showErrors(err.title || ui.errors_title, list);
         }
-        showErrors(err.title || ui.errors_title, [{ field: null, message: err.message || String(response.status) }]);
+        showErrors(err.title || ui.errors_title,
+          [{ field: null, message: err.message || String(response.status), href: err.change_url, link: err.change_text }]);
       });
     }).catch(function () {
       submit.disabled = false;

@@ -71,3 +71,19 @@ export function holdWriteLock(db, seconds) {
     { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((held) => child.stdout.once("data", () => held(child)));
 }
+
+/**
+ * Applicants made up by synth, allocated by a real run and published beside
+ * the stack's site; resolves to [reference, birth date] of one with an appointment.
+ */
+export function publishAllocation(stack, data = join(root, "data"), count = 40) {
+  const store = ["--database-url", `sqlite:${stack.db}`, "--data", data];
+  execFileSync(bin("synth"), [...store, "--count", String(count), "--seed", "3"], { stdio: "ignore" });
+  execFileSync(bin("allocator"), ["run", ...store, "--pretend-now", "2028-01-01T09:00:00+08:00", "--seed", "browser"], { stdio: "ignore" });
+  execFileSync(bin("allocator"), ["publish", ...store, "--out", stack.site, "--kdf-iterations", "1000"], { stdio: "ignore" });
+  const out = execFileSync("python3", ["-c",
+    "import json,sqlite3,sys; print(json.dumps(list(sqlite3.connect(sys.argv[1]).execute(" +
+    "'select a.reference, p.birth_date from allocations a join applications p on p.reference = a.reference " +
+    "where a.appointment_date is not null limit 1').fetchone())))", stack.db]);
+  return JSON.parse(out.toString());
+}

@@ -1,7 +1,9 @@
 //! `POST /api/v1/applications/{reference}` (change) and
 //! `POST /api/v1/applications/{reference}/withdraw`: the applicant's own
 //! corrections before registration closes, committed by the same writers
-//! as new applications.
+//! as new applications. A plain HTML form cannot put the reference in the
+//! path, so `POST /api/v1/applications/change` and `.../withdraw` take it
+//! as a `reference` field of the body and answer exactly the same.
 //!
 //! An unknown reference and a known one with another person's identity get
 //! the same 404, by the same path (both are decided by the writer, in the
@@ -28,10 +30,31 @@ use crate::writer::{Stored, Unavailable};
 
 /// The change and withdrawal routes.
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route(paths::APPLICATION, post(change)).route(paths::WITHDRAW, post(withdraw))
+    Router::new()
+        .route(paths::APPLICATION, post(change))
+        .route(paths::WITHDRAW, post(withdraw))
+        .route(paths::CHANGE, post(change_by_form))
+        .route(paths::WITHDRAWAL, post(withdraw_by_form))
 }
 
 async fn change(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
+    change_named(state, Some(reference), request).await
+}
+
+async fn change_by_form(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    change_named(state, None, request).await
+}
+
+async fn withdraw(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
+    withdraw_named(state, Some(reference), request).await
+}
+
+async fn withdraw_by_form(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    withdraw_named(state, None, request).await
+}
+
+/// A change of the application `reference` names, or the body's `reference` field.
+async fn change_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
         let weeks = state.catalogue.campaign().week_count();
         let raw = match format {
@@ -43,7 +66,11 @@ async fn change(State(state): State<Arc<AppState>>, Path(reference): Path<String
         }
         registration_is_open(state)?;
         let application = Application::parse(&raw, &state.catalogue).map_err(ApiError::Invalid)?;
-        let reference = reference::parse(&reference).ok_or(ApiError::NotFound)?;
+        let typed = match reference {
+            Some(reference) => reference,
+            None => submission::reference_field(bytes, format)?,
+        };
+        let reference = reference::parse(&typed).ok_or(ApiError::NotFound)?;
         let now = state.clock.now();
         let row = ApplicationRow::new(&application, reference, now);
         Ok(Amendment::Change { row, at: now, via: channel(format) })
@@ -51,7 +78,8 @@ async fn change(State(state): State<Arc<AppState>>, Path(reference): Path<String
     .await
 }
 
-async fn withdraw(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
+/// A withdrawal of the application `reference` names, or the body's `reference` field.
+async fn withdraw_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
         let raw = submission::parse_withdrawal(bytes, format)?;
         if let Ok(chosen) = raw.lang.parse::<Lang>() {
@@ -63,7 +91,7 @@ async fn withdraw(State(state): State<Arc<AppState>>, Path(reference): Path<Stri
             .map(|n| n.as_str().to_owned())
             .or_else(|_| PassportNumber::parse(&raw.id_number).map(|n| n.as_str().to_owned()))
             .map_err(|_| ApiError::NotFound)?;
-        let reference = reference::parse(&reference).ok_or(ApiError::NotFound)?;
+        let reference = reference::parse(reference.as_deref().unwrap_or(&raw.reference)).ok_or(ApiError::NotFound)?;
         Ok(Amendment::Withdraw { reference, id_number, at: state.clock.now(), via: channel(format) })
     })
     .await

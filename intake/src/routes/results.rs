@@ -24,6 +24,7 @@ use result_files::lookup::LookupError;
 use result_files::{ResultRecord, Secret, Status};
 use tokio::sync::Semaphore;
 
+use crate::calendar::{self, Appointment};
 use crate::language::requested_language;
 use crate::paths;
 use crate::state::AppState;
@@ -84,7 +85,14 @@ async fn look_up(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let lang = requested_language(&parts.uri, &parts.headers).unwrap_or_default();
-    let page = |lang| ResultAnswer { lang, catalogue: &state.catalogue, form_url: &state.settings.form_url };
+    let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("temujanji");
+    let page = |lang| ResultAnswer {
+        lang,
+        catalogue: &state.catalogue,
+        form_url: &state.settings.form_url,
+        host: host.split(':').next().unwrap_or(host),
+        now: state.clock.now(),
+    };
     let Some(bytes) = read_limited(body, state.body_timeout).await else {
         return page(lang).errors(StatusCode::PAYLOAD_TOO_LARGE, &["reference", "birth_date"]);
     };
@@ -98,13 +106,14 @@ async fn look_up(
         return page(lang).unavailable(StatusCode::SERVICE_UNAVAILABLE, "result.busy");
     };
     let dir = results.dir.clone();
+    let reference = secret.reference().to_owned();
     let found = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         result_files::lookup(&dir, &secret)
     })
     .await;
     match found {
-        Ok(Ok(Some(record))) => page(lang).found(&record),
+        Ok(Ok(Some(record))) => page(lang).found(&record, &reference),
         Ok(Ok(None)) => page(lang).not_found(),
         Ok(Err(LookupError::Io { source, .. })) if source.kind() == std::io::ErrorKind::NotFound => {
             page(lang).unavailable(StatusCode::NOT_FOUND, "result.not_published")
@@ -132,6 +141,7 @@ async fn read_limited(body: Body, timeout: std::time::Duration) -> Option<Vec<u8
 struct ResultHtml<'a> {
     lang: &'a str,
     t: &'static Messages,
+    skip_to_content: &'a str,
     campaign_name: &'a str,
     stylesheet: &'a str,
     title: &'a str,
@@ -140,14 +150,24 @@ struct ResultHtml<'a> {
     errors: Vec<(&'static str, &'a str)>,
     paragraphs: Vec<String>,
     rows: Vec<(&'a str, String)>,
+    calendar: Option<CalendarLink>,
     page_url: String,
     helpline: String,
+}
+
+/// The appointment's calendar file, embedded in the page.
+struct CalendarLink {
+    href: String,
+    file_name: String,
 }
 
 struct ResultAnswer<'a> {
     lang: Lang,
     catalogue: &'a Catalogue,
     form_url: &'a str,
+    /// The site's host name, for the calendar event's UID.
+    host: &'a str,
+    now: time::OffsetDateTime,
 }
 
 impl ResultAnswer<'_> {
@@ -155,6 +175,7 @@ impl ResultAnswer<'_> {
         Messages::of(self.lang)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render(
         &self,
         status: StatusCode,
@@ -163,12 +184,14 @@ impl ResultAnswer<'_> {
         paragraphs: Vec<String>,
         rows: Vec<(&str, String)>,
         errors: Vec<(&'static str, &str)>,
+        calendar: Option<CalendarLink>,
     ) -> Response {
         let m = self.messages();
         let campaign = self.catalogue.campaign();
         let html = ResultHtml {
             lang: self.lang.code(),
             t: m,
+            skip_to_content: m.text("common.skip_to_content"),
             campaign_name: campaign.name(),
             stylesheet: paths::STYLESHEET,
             title: m.text("result.title"),
@@ -177,6 +200,7 @@ impl ResultAnswer<'_> {
             errors,
             paragraphs,
             rows,
+            calendar,
             page_url: format!("{}result/", self.form_url.replace("{lang}", self.lang.code())),
             helpline: m.render("common.helpline", &[("helpline", &campaign.helpline().to_string())]),
         }
@@ -198,7 +222,7 @@ impl ResultAnswer<'_> {
             _ => m.text("result.birth_date_error"),
         };
         let errors = wrong.iter().map(|field| (*field, message(field))).collect();
-        self.render(status, m.text("result.errors_title"), false, Vec::new(), Vec::new(), errors)
+        self.render(status, m.text("result.errors_title"), false, Vec::new(), Vec::new(), errors, None)
     }
 
     fn not_found(&self) -> Response {
@@ -210,6 +234,7 @@ impl ResultAnswer<'_> {
             vec![m.text("result.not_found_body").to_owned()],
             Vec::new(),
             Vec::new(),
+            None,
         )
     }
 
@@ -217,14 +242,14 @@ impl ResultAnswer<'_> {
         let m = self.messages();
         let first_day = m.long_date(self.catalogue.campaign().first_day());
         let text = m.render(key, &[("first_day", &first_day)]);
-        let mut response = self.render(status, m.text("result.title"), false, vec![text], Vec::new(), Vec::new());
+        let mut response = self.render(status, m.text("result.title"), false, vec![text], Vec::new(), Vec::new(), None);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         }
         response
     }
 
-    fn found(&self, record: &ResultRecord) -> Response {
+    fn found(&self, record: &ResultRecord, reference: &str) -> Response {
         let m = self.messages();
         let centre = self.catalogue.centre(&record.centre);
         let allocated = record.status == Status::Allocated;
@@ -247,6 +272,42 @@ impl ResultAnswer<'_> {
             rows.push((m.text("result.position"), position));
         }
         let heading = if allocated { "result.allocated_title" } else { "result.waitlisted_title" };
-        self.render(StatusCode::OK, m.text(heading), allocated, paragraphs, rows, Vec::new())
+        let calendar = date.zip(record.window.as_deref()).filter(|_| allocated).and_then(|(date, window)| {
+            self.calendar(
+                reference,
+                date,
+                window,
+                &record.centre,
+                centre.map(|c| (c.name.as_str(), c.address.as_str())),
+            )
+        });
+        self.render(StatusCode::OK, m.text(heading), allocated, paragraphs, rows, Vec::new(), calendar)
+    }
+
+    /// The same event the page's script offers: the window in UTC, the
+    /// centre's code and name, its address, what to bring and the reference.
+    fn calendar(
+        &self,
+        reference: &str,
+        date: time::Date,
+        window: &str,
+        code: &str,
+        centre: Option<(&str, &str)>,
+    ) -> Option<CalendarLink> {
+        let m = self.messages();
+        let (name, address) = centre.unwrap_or((code, code));
+        let appointment = Appointment {
+            reference,
+            date,
+            window,
+            offset: self.catalogue.campaign().registration_closes().offset(),
+            summary: format!("{}: {code} {name}", m.text("result.calendar_event")),
+            location: address.to_owned(),
+            description: format!("{} {}: {reference}", m.text("result.bring_body"), m.text("result.reference_label")),
+            host: self.host,
+            lang: self.lang.code(),
+        };
+        let ics = calendar::ics(&appointment, self.now)?;
+        Some(CalendarLink { href: calendar::data_url(&ics), file_name: format!("vaccination-{reference}.ics") })
     }
 }

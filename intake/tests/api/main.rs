@@ -2,6 +2,8 @@
 //! and (when configured) Postgres.
 
 mod amendments;
+mod calendar;
+mod change_form;
 mod cli;
 mod crash;
 mod door;
