@@ -185,6 +185,8 @@ mod tests {
             lottery: 0,
             centre_id: centre.into(),
             waitlist_position: appointment.is_none().then_some(999_999),
+            declined: false,
+            round: store::FIRST_ROUND,
             appointment,
         }
     }

@@ -120,6 +120,8 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
                 centre_id: row.centre_id.clone(),
                 appointment,
                 waitlist_position,
+                declined: false,
+                round: store::FIRST_ROUND,
             }
         })
         .collect();

@@ -10,8 +10,11 @@ pub const APPLICATION: &str = "/api/v1/applications/{reference}";
 /// Withdrawing an application.
 pub const WITHDRAW: &str = "/api/v1/applications/{reference}/withdraw";
 
-/// Whether a request to `path` is a submission (new, change or
-/// withdrawal): it passes the door and takes a slot once its body is in.
+/// Declining an appointment after allocation.
+pub const DECLINE: &str = "/api/v1/applications/{reference}/decline";
+
+/// Whether a request to `path` is a submission (new, change,
+/// withdrawal or decline): it passes the door and takes a slot once its body is in.
 pub fn is_submission(path: &str) -> bool {
     path.strip_prefix(APPLICATIONS).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }

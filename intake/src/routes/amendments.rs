@@ -70,7 +70,7 @@ async fn withdraw(State(state): State<Arc<AppState>>, Path(reference): Path<Stri
 }
 
 /// Reads the body, builds the amendment with `build`, commits it and answers.
-async fn amend<F>(state: Arc<AppState>, request: Request, build: F) -> Response
+pub(crate) async fn amend<F>(state: Arc<AppState>, request: Request, build: F) -> Response
 where
     F: FnOnce(&AppState, Format, &[u8], &mut Lang) -> Result<Amendment, ApiError>,
 {
@@ -87,6 +87,7 @@ where
         let reference = match &amendment {
             Amendment::Change { row, .. } => row.reference.clone(),
             Amendment::Withdraw { reference, .. } => reference.clone(),
+            Amendment::Decline(decline) => decline.reference.clone(),
         };
         let outcome = commit(&state, amendment).await?;
         Ok::<_, ApiError>((reference, outcome))
@@ -110,7 +111,7 @@ fn registration_is_open(state: &AppState) -> Result<(), ApiError> {
     }
 }
 
-fn channel(format: Format) -> Channel {
+pub(crate) fn channel(format: Format) -> Channel {
     match format {
         Format::Form => Channel::Form,
         Format::Json => Channel::Api,

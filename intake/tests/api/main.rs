@@ -4,6 +4,7 @@
 mod amendments;
 mod cli;
 mod crash;
+mod declines;
 mod door;
 mod helpers;
 mod identity;
