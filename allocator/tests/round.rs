@@ -125,4 +125,37 @@ async fn the_command_refuses_a_past_day_and_a_redo_without_a_round() {
     let (ok, said) = round(&["--not-before", "2028-01-13"]);
     assert!(ok && said.contains("round 2 of run") && said.contains("left free"), "{said}");
     assert_eq!(db.store.rounds().await.expect("rounds").len(), 1);
+
+    // Messages only for whom round 2 changed, each marked with it; the
+    // report's day figures; the export's round column.
+    let out = tempfile::tempdir().expect("a folder");
+    let out_dir = out.path().to_str().expect("utf-8");
+    let command = |name: &str, args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_allocator"))
+            .arg(name)
+            .args(["--database-url", &db.options.url])
+            .arg("--data")
+            .arg(data())
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the allocator runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr),
+        )
+    };
+    let (ok, said) = command("confirmations", &["--round", "3", "--out", out_dir]);
+    assert!(!ok && said.contains("round 3 is not stored"), "{said}");
+    let (ok, said) = command("confirmations", &["--round", "2", "--out", out_dir]);
+    assert!(ok, "{said}");
+    let changed = db.store.all_allocations().await.expect("read").into_iter().filter(|a| a.round == 2).count();
+    let mut reader = csv::Reader::from_path(out.path().join("confirmations-round-2.csv")).expect("written");
+    let rounds: Vec<String> = reader.records().map(|r| r.expect("a row")[11].to_owned()).collect();
+    assert_eq!(rounds.len(), changed);
+    assert!(rounds.iter().all(|r| r == "2"), "{rounds:?}");
+    let (ok, said) = command("report", &["--out", out_dir]);
+    assert!(ok && said.contains("round 2: from 2028-01-13"), "{said}");
+    let days = std::fs::read_to_string(out.path().join("days.csv")).expect("days.csv");
+    assert!(days.starts_with("centre_id,date,capacity,allocated,declined,attended,no_show,unknown,wasted"), "{days}");
 }
