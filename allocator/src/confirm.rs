@@ -13,7 +13,7 @@ use crate::output::{neutralise, private_file, run_file_name};
 use crate::result_link::SiteUrl;
 
 /// The outbox's columns, in order.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "reference",
     "phone",
     "email",
@@ -25,6 +25,8 @@ pub const COLUMNS: [&str; 12] = [
     "date",
     "time_window",
     "choice_met",
+    // The round whose result the message gives: 1 for the first run.
+    "round",
     "message",
 ];
 
@@ -116,7 +118,8 @@ fn initials(full_name: &str) -> String {
 
 /// Writes `out/confirmations.csv` (`TRIAL-confirmations.csv` for a trial
 /// run): one row per applicant, in priority order, with any cell that a
-/// spreadsheet would run written as text ([`neutralise`]).
+/// spreadsheet would run written as text ([`neutralise`]). A person who
+/// declined gets no message.
 pub fn write_outbox(
     catalogue: &Catalogue,
     applications: &[ApplicationRow],
@@ -125,12 +128,40 @@ pub fn write_outbox(
     site: Option<&SiteUrl>,
     out: &Path,
 ) -> anyhow::Result<PathBuf> {
+    write_messages(catalogue, applications, allocations, site, &out.join(run_file_name(trial, "confirmations.csv")))
+}
+
+/// Writes `out/confirmations-round-N.csv`: messages only for the people
+/// whose situation round `round` changed (a new appointment, or a new
+/// place on the waiting list), each marked with the round.
+pub fn write_round_outbox(
+    catalogue: &Catalogue,
+    applications: &[ApplicationRow],
+    allocations: &[AllocationRow],
+    round: u32,
+    site: Option<&SiteUrl>,
+    out: &Path,
+) -> anyhow::Result<(PathBuf, usize)> {
+    let changed: Vec<AllocationRow> = allocations.iter().filter(|a| a.round == round).cloned().collect();
+    let path =
+        write_messages(catalogue, applications, &changed, site, &out.join(format!("confirmations-round-{round}.csv")))?;
+    Ok((path, changed.iter().filter(|a| !a.declined).count()))
+}
+
+fn write_messages(
+    catalogue: &Catalogue,
+    applications: &[ApplicationRow],
+    allocations: &[AllocationRow],
+    site: Option<&SiteUrl>,
+    path: &Path,
+) -> anyhow::Result<PathBuf> {
     let by_reference: HashMap<&str, &ApplicationRow> = applications.iter().map(|a| (a.reference.as_str(), a)).collect();
+    let out = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let path = out.join(run_file_name(trial, "confirmations.csv"));
+    let path = path.to_path_buf();
     let mut writer = csv::Writer::from_writer(private_file(&path)?);
     writer.write_record(COLUMNS)?;
-    for allocation in allocations {
+    for allocation in allocations.iter().filter(|a| !a.declined) {
         let application = by_reference
             .get(allocation.reference.as_str())
             .with_context(|| format!("allocation {} has no application", allocation.reference))?;
@@ -152,6 +183,7 @@ pub fn write_outbox(
             &date,
             &window,
             &allocation.choice_met_text(),
+            &allocation.round.to_string(),
             &sms(catalogue, lang, allocation, &application.full_name, site),
         ];
         writer.write_record(cells.map(neutralise).iter().map(|cell| cell.as_bytes()))?;
@@ -185,6 +217,8 @@ mod tests {
             lottery: 0,
             centre_id: centre.into(),
             waitlist_position: appointment.is_none().then_some(999_999),
+            declined: false,
+            round: store::FIRST_ROUND,
             appointment,
         }
     }

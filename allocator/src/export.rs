@@ -82,8 +82,11 @@ pub fn write_exports(
     let mut summary: Vec<Vec<String>> = Vec::new();
     for centre in catalogue.centres().iter().filter(|c| chosen(c)) {
         let entries = per_centre.remove(centre.id.as_str()).unwrap_or_default();
-        let (mut booked, mut waiting): (Vec<_>, Vec<_>) =
-            entries.into_iter().partition(|(a, _)| a.appointment.is_some());
+        // A declined person is on neither list.
+        let (mut booked, mut waiting): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .filter(|(a, _)| a.appointment.is_some() || a.is_waiting())
+            .partition(|(a, _)| a.appointment.is_some());
         booked.sort_by(|(a, x), (b, y)| {
             let (sa, sb) = (a.appointment.as_ref(), b.appointment.as_ref());
             sa.map(|s| (s.date, s.window.start))
@@ -119,6 +122,7 @@ pub fn write_exports(
                     age,
                     phone,
                     slot.met.to_string(),
+                    a.round.to_string(),
                     String::new(),
                 ]
             })
@@ -163,10 +167,12 @@ pub fn write_exports(
             if days.last().is_none_or(|(d, _)| *d != date) {
                 days.push((date, Vec::new()));
             }
-            let [_, time, reference, name, id_type, id_number, birth, age, phone, choice, _] = row.as_slice() else {
+            let [_, time, reference, name, id_type, id_number, birth, age, phone, choice, round, _] = row.as_slice()
+            else {
                 continue;
             };
-            let cells = [time, reference, name, id_type, id_number, birth, age, phone, choice].map(|c| c.clone());
+            let cells =
+                [time, reference, name, id_type, id_number, birth, age, phone, choice, round].map(|c| c.clone());
             days.last_mut().expect("pushed above").1.push(cells);
         }
         let waitlist: Vec<WaitRow> = wait_rows.iter().filter_map(|r| <[String; 8]>::try_from(r.clone()).ok()).collect();

@@ -10,6 +10,8 @@ pub mod output;
 pub mod publish;
 pub mod report;
 pub mod result_link;
+pub mod round;
+pub mod round_run;
 pub mod rule;
 pub mod run;
 pub mod seed;

@@ -117,8 +117,36 @@ impl Capacity {
         self.by_window[(centre * self.days + usize::from(day)) * self.windows + usize::from(window)]
     }
 
+    /// Counts a place already held (by an earlier round's appointment): one
+    /// less room in that window, never below none (capacity cut since
+    /// leaves the holder their place and the window full).
+    pub fn hold(&mut self, centre: usize, day: u16, window: u8) {
+        let d = centre * self.days + usize::from(day);
+        let w = &mut self.by_window[d * self.windows + usize::from(window)];
+        if *w > 0 {
+            *w -= 1;
+            self.by_day[d] -= 1;
+        }
+    }
+
+    /// No room on the days before `day` (0-based campaign day), at any centre.
+    pub fn close_before(&mut self, day: u16) {
+        let day = usize::from(day).min(self.days);
+        for centre in 0..self.by_day.len() / self.days.max(1) {
+            for d in centre * self.days..centre * self.days + day {
+                self.by_day[d] = 0;
+                self.by_window[d * self.windows..(d + 1) * self.windows].fill(0);
+            }
+        }
+    }
+
+    /// Room left at every centre on every day, in total.
+    pub fn total_room(&self) -> u64 {
+        self.by_day.iter().map(|r| u64::from(*r)).sum()
+    }
+
     /// Takes one place in the earliest window with room; the day must have room.
-    fn take(&mut self, centre: usize, day: u16) -> u8 {
+    pub fn take(&mut self, centre: usize, day: u16) -> u8 {
         let d = centre * self.days + usize::from(day);
         self.by_day[d] -= 1;
         let windows = &mut self.by_window[d * self.windows..(d + 1) * self.windows];
@@ -159,42 +187,12 @@ pub fn priority_order(applicants: &[Applicant], lottery: &Lottery) -> Vec<(usize
 /// Allocates everyone, in priority order.
 pub fn allocate(catalogue: &Catalogue, applicants: &[Applicant], seed: &str) -> Vec<Decision> {
     let mut capacity = Capacity::from_catalogue(catalogue);
-    let days_per_week = 7u16;
     let mut waitlists = vec![0u32; catalogue.centres().len()];
     let order = priority_order(applicants, &Lottery::new(seed));
     let mut decisions = Vec::with_capacity(order.len());
     for (rank, (index, lottery)) in order.into_iter().enumerate() {
         let a = &applicants[index];
-        let chosen = a.picks.iter().enumerate().find_map(|(week, pick)| {
-            let day = match *pick {
-                Pick::Day(day) => Some(day).filter(|d| capacity.day_room(a.centre, *d) > 0),
-                Pick::AnyOfWeek(w) => {
-                    let first = u16::from(w) * days_per_week;
-                    // Most room first; among equals the earliest (max_by_key keeps the last maximum).
-                    (first..first + days_per_week)
-                        .rev()
-                        .filter(|d| capacity.day_room(a.centre, *d) > 0)
-                        .max_by_key(|d| capacity.day_room(a.centre, *d))
-                }
-                Pick::Unavailable => None,
-            }?;
-            Some((day, ChoiceMet::Week(u8::try_from(week + 1).unwrap_or(u8::MAX))))
-        });
-        let chosen = chosen.or_else(|| {
-            if !a.accept_other_dates {
-                return None;
-            }
-            let anchor = match a.picks.first() {
-                Some(Pick::Day(d)) => *d,
-                Some(Pick::AnyOfWeek(w)) => u16::from(*w) * days_per_week,
-                _ => 0,
-            };
-            let total = u16::try_from(capacity.days).unwrap_or(u16::MAX);
-            (0..total)
-                .filter(|d| capacity.day_room(a.centre, *d) > 0)
-                .min_by_key(|d| (d.abs_diff(anchor), *d))
-                .map(|d| (d, ChoiceMet::Other))
-        });
+        let chosen = choose(&capacity, a);
         let outcome = match chosen {
             Some((day, met)) => Outcome::Allocated { day, window: capacity.take(a.centre, day), met },
             None => {
@@ -210,6 +208,43 @@ pub fn allocate(catalogue: &Catalogue, applicants: &[Applicant], seed: &str) -> 
         });
     }
     decisions
+}
+
+/// Steps 2 and 3 of the rule for one applicant: the day they get with the
+/// room left, and which choice it meets; `None` when none of their
+/// acceptable days has room.
+pub fn choose(capacity: &Capacity, a: &Applicant) -> Option<(u16, ChoiceMet)> {
+    let days_per_week = 7u16;
+    let chosen = a.picks.iter().enumerate().find_map(|(week, pick)| {
+        let day = match *pick {
+            Pick::Day(day) => Some(day).filter(|d| capacity.day_room(a.centre, *d) > 0),
+            Pick::AnyOfWeek(w) => {
+                let first = u16::from(w) * days_per_week;
+                // Most room first; among equals the earliest (max_by_key keeps the last maximum).
+                (first..first + days_per_week)
+                    .rev()
+                    .filter(|d| capacity.day_room(a.centre, *d) > 0)
+                    .max_by_key(|d| capacity.day_room(a.centre, *d))
+            }
+            Pick::Unavailable => None,
+        }?;
+        Some((day, ChoiceMet::Week(u8::try_from(week + 1).unwrap_or(u8::MAX))))
+    });
+    chosen.or_else(|| {
+        if !a.accept_other_dates {
+            return None;
+        }
+        let anchor = match a.picks.first() {
+            Some(Pick::Day(d)) => *d,
+            Some(Pick::AnyOfWeek(w)) => u16::from(*w) * days_per_week,
+            _ => 0,
+        };
+        let total = u16::try_from(capacity.days).unwrap_or(u16::MAX);
+        (0..total)
+            .filter(|d| capacity.day_room(a.centre, *d) > 0)
+            .min_by_key(|d| (d.abs_diff(anchor), *d))
+            .map(|d| (d, ChoiceMet::Other))
+    })
 }
 
 #[cfg(test)]

@@ -120,6 +120,8 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
                 centre_id: row.centre_id.clone(),
                 appointment,
                 waitlist_position,
+                declined: false,
+                round: store::FIRST_ROUND,
             }
         })
         .collect();
@@ -210,7 +212,7 @@ pub fn to_applicants(rows: &[AllocationInput], catalogue: &Catalogue) -> anyhow:
 
 /// SHA-256 over the campaign files and the applications' digest (every
 /// reference and fingerprint, in reference order): same input, same value.
-fn input_fingerprint(data: &Path, applications_digest: &str) -> anyhow::Result<String> {
+pub(crate) fn input_fingerprint(data: &Path, applications_digest: &str) -> anyhow::Result<String> {
     let mut hasher = Sha256::new();
     for file in [CAMPAIGN_FILE, CENTRES_FILE, CLOSURES_FILE] {
         let bytes =

@@ -2,7 +2,7 @@
 //! printed workbooks alike, so the two can never disagree.
 
 /// Columns of a centre's day list.
-pub const DAY_LIST_COLUMNS: [&str; 11] = [
+pub const DAY_LIST_COLUMNS: [&str; 12] = [
     "date",
     "time_window",
     "reference",
@@ -13,6 +13,8 @@ pub const DAY_LIST_COLUMNS: [&str; 11] = [
     "age",
     "phone",
     "choice_met",
+    // The round that gave the appointment: 1 for the first run.
+    "round",
     "attended",
 ];
 

@@ -12,7 +12,7 @@ use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS};
 
 /// One appointment row of a day sheet: time, reference, name, id type,
 /// id number, birth date, age, phone, choice met.
-pub type DayRow = [String; 9];
+pub type DayRow = [String; 10];
 
 /// One waiting-list row: position, reference, name, id type, id number, birth date, age, phone.
 pub type WaitRow = [String; 8];

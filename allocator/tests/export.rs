@@ -130,7 +130,8 @@ async fn exports_round_trip_and_agree_everywhere(backend: Backend) {
                 assert!(row[5].len() == 14 && row[5].chars().nth(6) == Some('-'), "MyKad as printed: {}", row[5]);
             }
             assert!(row[8].starts_with('0') && row[8].contains('-'), "phone keeps its leading zero: {}", row[8]);
-            assert_eq!(row[10], "", "an empty attended column");
+            assert_eq!(row[10], "1", "given by the first run");
+            assert_eq!(row[11], "", "an empty attended column");
             listed.insert(row[2].clone());
         }
         let (_, waitlist) = read_csv(&out.path().join(format!("{folder}/{centre}-waitlist.csv")));

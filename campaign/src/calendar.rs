@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use time::{Date, Duration, OffsetDateTime, Time};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::dates::format_time;
 
@@ -20,6 +20,7 @@ pub struct Campaign {
     pub(crate) windows: Vec<TimeWindow>,
     pub(crate) helpline: Helpline,
     pub(crate) lottery_commitment: Option<crate::LotteryCommitment>,
+    pub(crate) decline_until_hours: u16,
 }
 
 /// The phone number people call with questions, and when it answers.
@@ -148,6 +149,26 @@ impl Campaign {
     /// When registration closes.
     pub fn registration_closes(&self) -> OffsetDateTime {
         self.registration_closes
+    }
+
+    /// How many hours before its start an appointment may still be declined.
+    pub fn decline_until_hours(&self) -> u16 {
+        self.decline_until_hours
+    }
+
+    /// The earliest appointment start (campaign local time, the offset of
+    /// `registration_closes`) that may still be declined at `now`.
+    pub fn earliest_declinable_start(&self, now: OffsetDateTime) -> PrimitiveDateTime {
+        let local = now.to_offset(self.registration_closes.offset());
+        let earliest = local + Duration::hours(i64::from(self.decline_until_hours));
+        PrimitiveDateTime::new(earliest.date(), earliest.time())
+    }
+
+    /// The instant until which an appointment starting at `date` and
+    /// `start` (campaign local time) may be declined.
+    pub fn decline_deadline(&self, date: Date, start: Time) -> OffsetDateTime {
+        PrimitiveDateTime::new(date, start).assume_offset(self.registration_closes.offset())
+            - Duration::hours(i64::from(self.decline_until_hours))
     }
 
     /// Whether applications are taken at `now`. Opening is inclusive, closing exclusive.

@@ -9,7 +9,7 @@ use campaign::{Catalogue, Lang, Messages};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
 
-use store::AmendOutcome;
+use store::{AmendOutcome, DeclineOutcome};
 
 use crate::error::ApiError;
 use crate::submission::Format;
@@ -162,8 +162,9 @@ impl Answer<'_> {
         }
     }
 
-    /// 200 for a change or withdrawal committed now or found already made
-    /// (an identical retry); 404 for [`AmendOutcome::NotFound`].
+    /// 200 for a change, withdrawal or decline committed now or found
+    /// already made (an identical retry); 404 for [`AmendOutcome::NotFound`],
+    /// 409 for a decline without an appointment or too late.
     pub fn amended(&self, reference: &str, outcome: &AmendOutcome) -> Response {
         let m = Messages::of(self.lang);
         let (payload, key) = match outcome {
@@ -174,6 +175,14 @@ impl Answer<'_> {
             AmendOutcome::Withdrawn | AmendOutcome::AlreadyWithdrawn => {
                 (json!({ "reference": reference, "withdrawn": true }), "intake.withdrawn")
             }
+            AmendOutcome::Decline(
+                DeclineOutcome::Declined { rejoined } | DeclineOutcome::AlreadyDeclined { rejoined },
+            ) => (
+                json!({ "reference": reference, "declined": true, "rejoined": rejoined }),
+                if *rejoined { "intake.declined_rejoined" } else { "intake.declined" },
+            ),
+            AmendOutcome::Decline(DeclineOutcome::NoAppointment) => return self.error(&ApiError::NoAppointment),
+            AmendOutcome::Decline(DeclineOutcome::TooLate { .. }) => return self.error(&ApiError::TooLateToDecline),
             AmendOutcome::NotFound => return self.error(&ApiError::NotFound),
         };
         match self.format {
@@ -251,6 +260,7 @@ impl Answer<'_> {
                 ("closes", &m.date_time(campaign.registration_closes())),
                 ("first_day", &m.long_date(campaign.first_day())),
                 ("helpline", &campaign.helpline().to_string()),
+                ("hours", &campaign.decline_until_hours().to_string()),
             ],
         )
     }

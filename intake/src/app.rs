@@ -175,6 +175,7 @@ impl Intake {
 fn router(state: Arc<AppState>, args: &ServeArgs) -> anyhow::Result<Router> {
     let mut app = routes::applications::router()
         .merge(routes::amendments::router())
+        .merge(routes::declines::router())
         .merge(routes::site::router())
         .merge(routes::health::router());
     if let Some(results) = &args.results {

@@ -20,6 +20,13 @@ pub enum ApiError {
     /// this reference at all: the two are answered alike): 404.
     #[error("no application with this reference and identity")]
     NotFound,
+    /// A decline from someone who holds no appointment (waiting, or
+    /// nothing allocated yet): 409.
+    #[error("no appointment to decline")]
+    NoAppointment,
+    /// A decline after the campaign's deadline before the appointment: 409.
+    #[error("the appointment starts too soon to be declined")]
+    TooLateToDecline,
     /// Before registration opens: 403.
     #[error("registration has not opened")]
     NotYetOpen,
@@ -51,7 +58,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::IdentityTaken => StatusCode::CONFLICT,
+            ApiError::IdentityTaken | ApiError::NoAppointment | ApiError::TooLateToDecline => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::NotYetOpen | ApiError::Closed => StatusCode::FORBIDDEN,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -70,6 +77,8 @@ impl ApiError {
             ApiError::Invalid(_) => "invalid",
             ApiError::IdentityTaken => "identity_taken",
             ApiError::NotFound => "not_found",
+            ApiError::NoAppointment => "no_appointment",
+            ApiError::TooLateToDecline => "too_late",
             ApiError::NotYetOpen => "not_open",
             ApiError::Closed => "closed",
             ApiError::Unavailable(_) => "busy",

@@ -18,8 +18,11 @@ pub const CHANGE: &str = "/api/v1/applications/change";
 /// Withdrawing an application from a plain HTML form, the reference a field of the body.
 pub const WITHDRAWAL: &str = "/api/v1/applications/withdraw";
 
-/// Whether a request to `path` is a submission (new, change or
-/// withdrawal): it passes the door and takes a slot once its body is in.
+/// Declining an appointment after allocation.
+pub const DECLINE: &str = "/api/v1/applications/{reference}/decline";
+
+/// Whether a request to `path` is a submission (new, change,
+/// withdrawal or decline): it passes the door and takes a slot once its body is in.
 pub fn is_submission(path: &str) -> bool {
     path.strip_prefix(APPLICATIONS).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }

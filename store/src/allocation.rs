@@ -63,6 +63,10 @@ pub struct AllocationRow {
     pub appointment: Option<Appointment>,
     /// Place on the centre's waiting list, when waitlisted.
     pub waitlist_position: Option<u64>,
+    /// The person gave their place back (neither appointment nor position).
+    pub declined: bool,
+    /// The round that last set this row: 1 for `allocator run`.
+    pub round: u32,
 }
 
 /// A day and time window, and which choice it met.
@@ -77,13 +81,22 @@ pub struct Appointment {
 }
 
 impl AllocationRow {
-    /// `allocated` or `waitlisted`.
+    /// `allocated`, `waitlisted` or `declined`.
     pub fn status(&self) -> &'static str {
-        if self.appointment.is_some() { "allocated" } else { "waitlisted" }
+        match (self.appointment, self.declined) {
+            (Some(_), _) => "allocated",
+            (None, true) => "declined",
+            (None, false) => "waitlisted",
+        }
+    }
+
+    /// Whether the person is on the waiting list.
+    pub fn is_waiting(&self) -> bool {
+        self.appointment.is_none() && !self.declined
     }
 
     /// The choice met, as in exports and reports: `week1` ... `weekN`,
-    /// `other`, or `none` when waitlisted.
+    /// `other`, or `none` when waitlisted or declined.
     pub fn choice_met_text(&self) -> String {
         self.appointment.map_or_else(|| NO_CHOICE_MET.to_owned(), |a| a.met.to_string())
     }

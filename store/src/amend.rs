@@ -28,6 +28,15 @@ impl Channel {
             Channel::Api => "api",
         }
     }
+
+    /// The stored form read back.
+    pub fn parse(code: &str) -> Option<Channel> {
+        match code {
+            "form" => Some(Channel::Form),
+            "api" => Some(Channel::Api),
+            _ => None,
+        }
+    }
 }
 
 /// One change or withdrawal, as intake's writer commits it.
@@ -56,6 +65,9 @@ pub enum Amendment {
         /// Where it came from.
         via: Channel,
     },
+    /// Give back the appointment after allocation; refused unless the
+    /// identity number is the stored one.
+    Decline(crate::Decline),
 }
 
 /// What happened to one amendment.
@@ -72,6 +84,8 @@ pub enum AmendOutcome {
     Withdrawn,
     /// Withdrawn before, with the same identity (a retry): nothing written.
     AlreadyWithdrawn,
+    /// A decline's outcome (see [`crate::DeclineOutcome`]).
+    Decline(crate::DeclineOutcome),
     /// No application has this reference, or its identity is another's:
     /// the two are answered alike, so neither can be told from the other.
     NotFound,

@@ -10,6 +10,7 @@
 mod allocation;
 mod amend;
 mod postgres;
+mod rounds;
 mod row;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -20,6 +21,10 @@ mod writer;
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
 pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
 pub use postgres::Postgres;
+pub use rounds::{
+    AttendanceImport, AttendanceRow, Decline, DeclineOutcome, DeclineRecord, FIRST_ROUND, RoundChange, RoundRecord,
+    RoundSave,
+};
 pub use row::{ApplicationRow, InsertOutcome};
 pub use sqlite::Sqlite;
 pub use url::{DatabaseUrl, SqliteMode};
@@ -85,6 +90,25 @@ pub enum StoreError {
     AlreadyAllocated {
         /// The stored run.
         run_id: String,
+    },
+    /// A round was stored out of turn: not the next one, or a redo of one
+    /// that is not the last.
+    #[error("round {given} cannot be stored: the last stored round is {stored} (a new round is {next}; --replace redoes the last)", next = stored + 1)]
+    RoundOutOfTurn {
+        /// The last stored round (1 = the first run).
+        stored: u32,
+        /// The round given.
+        given: u32,
+    },
+    /// The last round cannot be redone: places it gave were declined since.
+    #[error(
+        "round {round} cannot be redone: {declines} of the places it gave were declined since; run a new round instead"
+    )]
+    RoundDeclinedSince {
+        /// The round.
+        round: u32,
+        /// How many of its places were declined.
+        declines: u64,
     },
     /// A stored row no longer reads back (edited by hand, or a newer schema).
     #[error("stored row {reference} is unreadable: {problem}")]
@@ -270,6 +294,70 @@ impl Store {
         match self {
             Store::Sqlite(db) => db.all_allocations().await,
             Store::Postgres(pool) => postgres::all_allocations(pool).await,
+        }
+    }
+
+    /// Every decline of the stored run, oldest first.
+    pub async fn declines(&self) -> Result<Vec<DeclineRecord>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.declines().await,
+            Store::Postgres(pool) => postgres::rounds::declines(pool).await,
+        }
+    }
+
+    /// Every round of the stored run after the first, in order.
+    pub async fn rounds(&self) -> Result<Vec<RoundRecord>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.rounds().await,
+            Store::Postgres(pool) => postgres::rounds::rounds(pool).await,
+        }
+    }
+
+    /// The rows a round of the stored run changed, as they were before it.
+    pub async fn round_changes(&self, round: u32) -> Result<Vec<RoundChange>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.round_changes(round).await,
+            Store::Postgres(pool) => postgres::rounds::round_changes(pool, round).await,
+        }
+    }
+
+    /// Stores a round in one transaction: the rows it changed (as they are
+    /// after it; their previous values are kept) and its record. With
+    /// [`RoundSave::ReplaceLast`] the last round is undone first, in the
+    /// same transaction; a round out of turn is refused and nothing changes.
+    pub async fn save_round(
+        &self,
+        record: RoundRecord,
+        changed: Vec<AllocationRow>,
+        save: RoundSave,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(db) => db.save_round(record, changed, save).await,
+            Store::Postgres(pool) => postgres::rounds::save_round(pool, &record, &changed, save).await,
+        }
+    }
+
+    /// Every attendance the centres reported for the stored run.
+    pub async fn attendance(&self) -> Result<Vec<AttendanceRow>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.attendance().await,
+            Store::Postgres(pool) => postgres::rounds::attendance(pool).await,
+        }
+    }
+
+    /// Stores reported attendance in one transaction; a row already stored
+    /// with the same value is left as it is (importing a file twice changes
+    /// nothing), one with another value is corrected.
+    pub async fn record_attendance(
+        &self,
+        run_id: &str,
+        rows: Vec<AttendanceRow>,
+        source: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<AttendanceImport, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.record_attendance(run_id.to_owned(), rows, source.to_owned(), at).await,
+            Store::Postgres(pool) => postgres::rounds::record_attendance(pool, run_id, &rows, source, at).await,
         }
     }
 

@@ -6,6 +6,7 @@ mod confirmations;
 mod export;
 mod publish;
 mod report;
+mod round;
 mod run;
 mod scan;
 mod stored;
@@ -16,6 +17,9 @@ use clap::Subcommand;
 pub enum Command {
     /// Allocate every stored application and store the result in one transaction.
     Run(run::RunArgs),
+    /// Give every free place on or after --not-before (declined, unused, or added to
+    /// centres.csv since) to the waiting list, by the first run's rule and seed order.
+    Round(round::RoundArgs),
     /// Draw a lottery seed before registration opens, keep it in FILE (readable by its owner
     /// only; never printed) and print the commitment to publish in campaign.toml.
     CommitSeed(commit_seed::CommitSeedArgs),
@@ -41,6 +45,7 @@ impl Command {
     pub async fn run(self) -> anyhow::Result<()> {
         match self {
             Command::Run(args) => run::run(args).await,
+            Command::Round(args) => round::run(args).await,
             Command::CommitSeed(args) => commit_seed::run(&args),
             Command::Confirmations(args) => confirmations::run(args).await,
             Command::Export(args) => export::run(args).await,

@@ -9,8 +9,12 @@ pub async fn run(args: WriteFromStoredArgs) -> anyhow::Result<()> {
     report.history = store.history_counts().await?;
     print!("{}", report.summary());
     report.write(&args.out)?;
+    let (declines, rounds, attendance) = (store.declines().await?, store.rounds().await?, store.attendance().await?);
+    print!("{}", allocator::report::rounds::summary(&rounds, &declines));
+    let days = allocator::report::rounds::by_day(&catalogue, &allocations, &declines, &attendance);
+    allocator::report::rounds::write_days(&args.out, &days)?;
     println!(
-        "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv and busiest_days.csv to {}",
+        "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv, busiest_days.csv and days.csv to {}",
         args.out.display()
     );
     store.close().await;

@@ -26,6 +26,7 @@ struct CampaignFile {
     window_minutes: Spanned<i64>,
     helpline: HelplineFile,
     lottery_commitment: Option<Spanned<String>>,
+    decline_until_hours: Option<Spanned<i64>>,
 }
 
 /// `[helpline]`: the number people call, and optionally when it answers.
@@ -35,6 +36,13 @@ struct HelplineFile {
     phone: Spanned<String>,
     hours: Option<Spanned<String>>,
 }
+
+/// Hours before an appointment until which it may be declined, when
+/// `campaign.toml` does not say: a day leaves time to offer the place again.
+const DEFAULT_DECLINE_UNTIL_HOURS: u16 = 24;
+
+/// A longer notice than four weeks would forbid declining most appointments.
+const MAX_DECLINE_UNTIL_HOURS: u16 = 24 * 28;
 
 /// Longest helpline number or hours text: it is shown in page footers.
 const HELPLINE_MAX: usize = 40;
@@ -102,6 +110,21 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
     if window_minutes.is_none() {
         report(file.window_minutes.span(), "window_minutes", "must be a whole number of minutes from 5 to 720".into());
     }
+
+    let decline_until_hours = match &file.decline_until_hours {
+        None => Some(DEFAULT_DECLINE_UNTIL_HOURS),
+        Some(value) => {
+            let hours = u16::try_from(*value.get_ref()).ok().filter(|h| *h <= MAX_DECLINE_UNTIL_HOURS);
+            if hours.is_none() {
+                report(
+                    value.span(),
+                    "decline_until_hours",
+                    format!("must be a whole number of hours from 0 to {MAX_DECLINE_UNTIL_HOURS}"),
+                );
+            }
+            hours
+        }
+    };
 
     if let (Some(o), Some(c)) = (opens, closes)
         && o >= c
@@ -177,6 +200,7 @@ pub(crate) fn parse(text: &str, problems: &mut Problems<'_>) -> Option<Campaign>
         windows,
         helpline: Helpline { phone, hours: hours.map(|(_, text)| text) },
         lottery_commitment,
+        decline_until_hours: decline_until_hours?,
     })
 }
 

@@ -337,3 +337,24 @@ fn every_sample_centre_has_a_postcode_and_coordinates() {
         assert!(c.location.is_some(), "{} has no coordinates", c.id);
     }
 }
+
+#[test]
+fn the_decline_deadline_defaults_to_a_day_and_is_checked() {
+    let campaign = small().campaign().clone();
+    assert_eq!(campaign.decline_until_hours(), 24);
+    let given = format!("decline_until_hours = 48\n{CAMPAIGN}");
+    let catalogue = Catalogue::from_texts(Path::new("data"), &given, CENTRES, CLOSURES).expect("valid");
+    let campaign = catalogue.campaign();
+    assert_eq!(campaign.decline_until_hours(), 48);
+    // In the campaign's own offset (that of registration_closes), whatever the server's.
+    let offset = campaign.registration_closes().offset();
+    let now = time::macros::datetime!(2028-01-10 01:30 UTC);
+    let local = now.to_offset(offset) + time::Duration::hours(48);
+    assert_eq!(campaign.earliest_declinable_start(now), time::PrimitiveDateTime::new(local.date(), local.time()));
+    let deadline = campaign.decline_deadline(time::macros::date!(2028 - 01 - 12), time::macros::time!(09:00));
+    assert_eq!(deadline, time::macros::datetime!(2028-01-10 09:00).assume_offset(offset));
+    for bad in ["-1", "10000"] {
+        let found = problems(&format!("decline_until_hours = {bad}\n{CAMPAIGN}"), CENTRES, CLOSURES);
+        assert!(found.iter().any(|p| p.contains("decline_until_hours")), "{bad}: {found:#?}");
+    }
+}

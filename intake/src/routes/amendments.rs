@@ -98,7 +98,7 @@ async fn withdraw_named(state: Arc<AppState>, reference: Option<String>, request
 }
 
 /// Reads the body, builds the amendment with `build`, commits it and answers.
-async fn amend<F>(state: Arc<AppState>, request: Request, build: F) -> Response
+pub(crate) async fn amend<F>(state: Arc<AppState>, request: Request, build: F) -> Response
 where
     F: FnOnce(&AppState, Format, &[u8], &mut Lang) -> Result<Amendment, ApiError>,
 {
@@ -115,6 +115,7 @@ where
         let reference = match &amendment {
             Amendment::Change { row, .. } => row.reference.clone(),
             Amendment::Withdraw { reference, .. } => reference.clone(),
+            Amendment::Decline(decline) => decline.reference.clone(),
         };
         let outcome = commit(&state, amendment).await?;
         Ok::<_, ApiError>((reference, outcome))
@@ -138,7 +139,7 @@ fn registration_is_open(state: &AppState) -> Result<(), ApiError> {
     }
 }
 
-fn channel(format: Format) -> Channel {
+pub(crate) fn channel(format: Format) -> Channel {
     match format {
         Format::Form => Channel::Form,
         Format::Json => Channel::Api,

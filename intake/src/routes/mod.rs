@@ -2,6 +2,7 @@
 
 pub mod amendments;
 pub mod applications;
+pub mod declines;
 pub mod health;
 pub mod results;
 pub mod site;

@@ -6,6 +6,7 @@ mod calendar;
 mod change_form;
 mod cli;
 mod crash;
+mod declines;
 mod door;
 mod helpers;
 mod identity;

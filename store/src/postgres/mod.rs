@@ -7,6 +7,7 @@
 mod copy;
 mod servers;
 mod writer;
+pub(crate) mod rounds;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -286,7 +287,7 @@ pub(crate) async fn save_allocation(
 pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT reference, priority, lottery, centre_id, appointment_date, window_start, window_end, choice_met, \
-         waitlist_position FROM allocations ORDER BY priority",
+         waitlist_position, status, round FROM allocations ORDER BY priority",
     )
     .fetch_all(pool)
     .await?;
@@ -306,6 +307,8 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
                 centre_id: row.try_get(3)?,
                 appointment,
                 waitlist_position: row.try_get::<Option<i64>, _>(8)?.map(|p| u64::try_from(p).unwrap_or_default()),
+                declined: row.try_get::<&str, _>(9)? == "declined",
+                round: u32::try_from(row.try_get::<i32, _>(10)?).map_err(|_| corrupt("round"))?,
                 reference,
             })
         })
@@ -330,6 +333,7 @@ pub(crate) async fn amend(
             Amendment::Withdraw { reference, id_number, at, via } => {
                 withdraw(&mut tx, reference, id_number, *at, *via).await?
             }
+            Amendment::Decline(decline) => rounds::decline(&mut tx, decline).await?,
         });
     }
     tx.commit().await?;

@@ -157,7 +157,7 @@ pub(crate) fn save(
 pub(crate) fn all(connection: &mut Connection) -> Result<Vec<AllocationRow>, StoreError> {
     let mut statement = connection.prepare(
         "SELECT reference, priority, lottery, centre_id, appointment_date, window_start, window_end, choice_met, \
-         waitlist_position FROM allocations ORDER BY priority",
+         waitlist_position, status, round FROM allocations ORDER BY priority",
     )?;
     let mut rows = statement.query([])?;
     let mut read = Vec::new();
@@ -188,6 +188,8 @@ pub(crate) fn all(connection: &mut Connection) -> Result<Vec<AllocationRow>, Sto
                 Some(p) => Some(count_back(p, &reference, "waitlist_position")?),
                 None => None,
             },
+            declined: row.get::<_, String>(9)? == "declined",
+            round: u32::try_from(row.get::<_, i64>(10)?).map_err(|_| corrupt("round"))?,
             reference,
         });
     }

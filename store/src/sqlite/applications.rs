@@ -123,6 +123,7 @@ impl Writer {
                 Amendment::Withdraw { reference, id_number, at, via } => {
                     withdraw(&tx, reference, id_number, *at, *via)?
                 }
+                Amendment::Decline(decline) => super::rounds::decline(&tx, decline)?,
             });
         }
         tx.commit()?;

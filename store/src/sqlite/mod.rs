@@ -6,6 +6,7 @@
 mod allocations;
 mod applications;
 mod migrate;
+mod rounds;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -157,6 +158,41 @@ impl Sqlite {
 
     pub(crate) async fn all_allocations(&self) -> Result<Vec<crate::AllocationRow>, StoreError> {
         self.run(Purpose::Bulk, allocations::all).await
+    }
+
+    pub(crate) async fn declines(&self) -> Result<Vec<crate::DeclineRecord>, StoreError> {
+        self.run(Purpose::Small, rounds::declines).await
+    }
+
+    pub(crate) async fn rounds(&self) -> Result<Vec<crate::RoundRecord>, StoreError> {
+        self.run(Purpose::Small, rounds::rounds).await
+    }
+
+    pub(crate) async fn round_changes(&self, round: u32) -> Result<Vec<crate::RoundChange>, StoreError> {
+        self.run(Purpose::Bulk, move |c| rounds::round_changes(c, round)).await
+    }
+
+    pub(crate) async fn save_round(
+        &self,
+        record: crate::RoundRecord,
+        changed: Vec<crate::AllocationRow>,
+        save: crate::RoundSave,
+    ) -> Result<(), StoreError> {
+        self.run(Purpose::Bulk, move |c| rounds::save_round(c, &record, &changed, save)).await
+    }
+
+    pub(crate) async fn attendance(&self) -> Result<Vec<crate::AttendanceRow>, StoreError> {
+        self.run(Purpose::Bulk, rounds::attendance).await
+    }
+
+    pub(crate) async fn record_attendance(
+        &self,
+        run_id: String,
+        rows: Vec<crate::AttendanceRow>,
+        source: String,
+        at: time::OffsetDateTime,
+    ) -> Result<crate::AttendanceImport, StoreError> {
+        self.run(Purpose::Bulk, move |c| rounds::record_attendance(c, &run_id, &rows, &source, at)).await
     }
 }
 
