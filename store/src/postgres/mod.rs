@@ -5,9 +5,9 @@
 //! changes. The allocator's whole-table reads and writes use COPY (`copy`).
 
 mod copy;
+pub(crate) mod rounds;
 mod servers;
 mod writer;
-pub(crate) mod rounds;
 
 use std::collections::HashSet;
 use std::sync::Arc;
