@@ -12,14 +12,9 @@ use crate::helpers::{OPEN, TestApp};
 
 fn published(status: Status) -> tempfile::TempDir {
     let out = tempfile::tempdir().expect("temp dir");
-    let allocated = status == Status::Allocated;
-    let record = ResultRecord {
-        status,
-        centre: "SGR-0001".into(),
-        date: allocated.then(|| "2028-01-10".into()),
-        window: allocated.then(|| "09:00-10:00".into()),
-        choice: "week1".into(),
-        position: (!allocated).then_some(7),
+    let record = match status {
+        Status::Allocated => ResultRecord::allocated("SGR-0001", "2028-01-10", "09:00-10:00", "week1"),
+        Status::Waitlisted => ResultRecord::waitlisted("SGR-0001", 7),
     };
     let results = vec![(Secret::new("ABCDE-23456", date!(1960 - 03 - 15)).expect("valid"), record)];
     let options = PublishOptions {
