@@ -37,7 +37,9 @@ pub fn available() -> anyhow::Result<bool> {
     let found = Command::new("pg_autoctl").arg("--version").output().is_ok_and(|o| o.status.success());
     if !found {
         if std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1") {
-            bail!("{REQUIRE_VAR}=1 but pg_autoctl is missing (Debian: postgresql-15-auto-failover pg-auto-failover-cli)");
+            bail!(
+                "{REQUIRE_VAR}=1 but pg_autoctl is missing (Debian: postgresql-15-auto-failover pg-auto-failover-cli)"
+            );
         }
         eprintln!("note: pg_autoctl is missing: skipping the failover run (set {REQUIRE_VAR}=1 to require it)");
     }

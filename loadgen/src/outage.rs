@@ -142,8 +142,15 @@ mod tests {
 
     #[test]
     fn the_window_runs_from_the_first_refusal_after_the_kill_to_the_last() {
-        let answers =
-            [at(900, 503), at(1_000, 201), at(1_500, 201), at(2_000, 0), at(5_000, 503), at(4_000, 503), at(6_000, 200)];
+        let answers = [
+            at(900, 503),
+            at(1_000, 201),
+            at(1_500, 201),
+            at(2_000, 0),
+            at(5_000, 503),
+            at(4_000, 503),
+            at(6_000, 200),
+        ];
         let outage = Outage::around(&answers, UNIX_EPOCH + Duration::from_millis(1_200));
         assert_eq!(outage.refused_before_kill, 1);
         assert_eq!(outage.refused, 3);

@@ -20,10 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use loadgen::submission::Submission;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
-use loadgen::submission::Submission;
 use tokio::sync::Semaphore;
 
 /// How long after `--duration` retries may go on, so every request sent gets a final answer.
