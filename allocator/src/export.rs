@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::output::{neutralise, private_file, run_file_name};
-pub use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS};
+pub use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS, list_digest};
 use crate::workbook::{DayRow, WaitRow, centre_workbook};
 
 /// Columns of `summary.csv`.
@@ -52,6 +52,8 @@ pub struct ExportedFile {
     pub rows: usize,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// For a day list (CSV or workbook): the [`list_digest`] of its appointments.
+    pub list_sha256: Option<String>,
 }
 
 /// Writes every file into `out`; returns them in writing order.
@@ -127,14 +129,18 @@ pub fn write_exports(
                 ]
             })
             .collect();
-        files.push(write_csv(
+        let list_sha256 =
+            list_digest(booked.iter().filter_map(|(a, _)| Some((a.appointment.as_ref()?.date, a.reference.as_str()))));
+        let mut day_list = write_csv(
             out,
             &run_file_name(run.trial, &format!("{folder}/{}.csv", centre.id)),
             &DAY_LIST_COLUMNS,
             &day_rows,
             options,
             true,
-        )?);
+        )?;
+        day_list.list_sha256 = Some(list_sha256.clone());
+        files.push(day_list);
         let wait_rows: Vec<Vec<String>> = waiting
             .iter()
             .map(|(a, app)| {
@@ -192,6 +198,7 @@ pub fn write_exports(
             path: relative,
             rows: day_rows.len() + wait_rows.len(),
             sha256: hex::encode(Sha256::digest(&bytes)),
+            list_sha256: Some(list_sha256),
         });
 
         let mut totals = (0u64, 0u64);
@@ -228,7 +235,7 @@ pub fn write_exports(
         "rule": run.rule,
         "input_fingerprint": run.input_fingerprint,
         "exported_at": now.format(&Rfc3339).unwrap_or_default(),
-        "files": files.iter().map(|f| json!({ "path": f.path, "rows": f.rows, "sha256": f.sha256 })).collect::<Vec<_>>(),
+        "files": files.iter().map(manifest_entry).collect::<Vec<_>>(),
     });
     std::fs::write(
         out.join(run_file_name(run.trial, "manifest.json")),
@@ -265,7 +272,15 @@ fn write_csv(
     let mut file = if personal { private_file(&path)? } else { std::fs::File::create(&path)? };
     file.write_all(&bytes).with_context(|| format!("cannot write {}", path.display()))?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    Ok(ExportedFile { path: relative.to_owned(), rows: rows.len(), sha256 })
+    Ok(ExportedFile { path: relative.to_owned(), rows: rows.len(), sha256, list_sha256: None })
+}
+
+fn manifest_entry(file: &ExportedFile) -> serde_json::Value {
+    let mut entry = json!({ "path": file.path, "rows": file.rows, "sha256": file.sha256 });
+    if let Some(list) = &file.list_sha256 {
+        entry["list_sha256"] = json!(list);
+    }
+    entry
 }
 
 /// The identity number as printed: MyKad `YYMMDD-PB-###G`, passports as stored.

@@ -2,6 +2,7 @@
 //! stored application into an appointment or a place on a waiting list,
 //! oldest first, reproducibly from a published seed.
 
+pub mod attendance;
 pub mod confirm;
 pub mod export;
 pub mod gsm7;

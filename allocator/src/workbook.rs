@@ -97,6 +97,6 @@ fn fill<'a>(
 }
 
 /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(text: &str) -> String {
+pub(crate) fn sheet_name(text: &str) -> String {
     text.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
 }
