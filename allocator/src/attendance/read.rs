@@ -2,7 +2,8 @@
 //! reference and attendance, or a problem naming its line and field.
 //!
 //! Only the `date`, `reference` and `attended` columns are read; the others
-//! are there for the staff at the door. A workbook's day is its sheet's.
+//! are there for the staff at the door. A workbook's day is its sheet's;
+//! its waiting list and changes sheets are skipped.
 //! A workbook cell holding a formula is refused, whatever it shows: the
 //! value a spreadsheet last computed for it is never taken as an answer.
 
@@ -123,10 +124,14 @@ pub fn read_xlsx(bytes: &[u8], days: impl Iterator<Item = Date>, problems: &mut 
     let sheet_days: HashMap<String, Date> = days
         .flat_map(|day| langs.map(|lang| (crate::workbook::sheet_name(&Messages::of(lang).date(day)), day)))
         .collect();
-    let waitlists = langs.map(|lang| Messages::of(lang).text("staff.waitlist").to_owned());
+    // The sheets that are not days: the waiting list, and the changes since the last list.
+    let other_sheets: Vec<String> = langs
+        .iter()
+        .flat_map(|lang| ["staff.waitlist", "staff.changes"].map(|key| Messages::of(*lang).text(key).to_owned()))
+        .collect();
     let mut rows = Vec::new();
     for sheet in workbook.sheet_names() {
-        if waitlists.contains(&sheet) {
+        if other_sheets.contains(&sheet) {
             continue;
         }
         let at_top = Place::Cell { sheet: sheet.clone(), row: 1 };
