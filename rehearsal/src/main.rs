@@ -13,13 +13,16 @@
 //! 6. runs the allocator, the confirmations, the exports and the report and
 //!    checks that their counts agree with each other and with the database;
 //!    publishes the results and looks a sample of them up;
-//! 7. prints one table.
+//! 7. with `--decline-share`, declines that share of the held places through
+//!    intake and runs round 2 (see `rounds.rs`);
+//! 8. prints one table.
 //!
 //! Any disagreement ends the run with an error and a non-zero exit.
 
 mod checks;
 mod instances;
 mod results;
+mod rounds;
 mod setup;
 mod table;
 
@@ -85,6 +88,11 @@ struct Args {
     /// a rehearsal checks the files, not the cost, so it uses the fewest.
     #[arg(long, default_value_t = 1_000)]
     kdf_iterations: u32,
+    /// After the first run, this share of the people holding a place decline
+    /// it through intake, then `allocator round` gives the freed places to
+    /// the waiting list (0: no second round).
+    #[arg(long, default_value_t = 0.0)]
+    decline_share: f64,
 }
 
 /// Where the rehearsal keeps its files.
@@ -127,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
     ensure!(args.instances >= 1, "--instances must be at least 1");
     ensure!(args.applicants >= 10, "--applicants must be at least 10");
     ensure!(args.places_share > 0.0 && args.places_share <= 1.0, "--places-share must be in (0, 1]");
+    ensure!((0.0..=1.0).contains(&args.decline_share), "--decline-share must be in [0, 1]");
     let started = Instant::now();
     let mut table = Table::default();
 
@@ -243,6 +252,21 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let lookups = results::sample_agrees(&store, &work.path("dist")).await?;
     table.stage("publish results, look a sample up", stage.elapsed(), lookups.describe());
+
+    if args.decline_share > 0.0 {
+        let stage = Instant::now();
+        let phase = rounds::Phase {
+            bin: &args.bin,
+            data: &args.data,
+            database_url: &database_url,
+            after: &after,
+            instances: args.instances,
+            share: args.decline_share,
+            logs: &work.root,
+        };
+        let checked = rounds::decline_and_round(&store, &phase).await?;
+        table.stage("declines via intake, round 2", stage.elapsed(), checked.describe());
+    }
     store.close().await;
 
     table.stage("total", started.elapsed(), String::new());
