@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use allocator::attendance::{FileImport, import_files};
-use allocator::export::{ExportOptions, write_exports};
+use allocator::export::ExportOptions;
 use allocator::run::{RunOptions, run};
+use allocator::staff_changes::{Exported, export_and_record};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use rust_xlsxwriter::{Formula, Workbook};
 use store::testing::{Backend, TestDatabase, fresh};
@@ -53,8 +54,9 @@ async fn exported(backend: Backend) -> Option<(TestDatabase, tempfile::TempDir, 
     let run_record = db.store.current_run().await.expect("read").expect("a run");
     let applications = db.store.all_applications().await.expect("read");
     let options = ExportOptions { centres: centres.clone(), ..ExportOptions::default() };
-    let files = write_exports(&catalogue, &run_record, &applications, &allocations, &options, out.path(), CLOSED)
-        .expect("export");
+    let stored = Exported { run: &run_record, applications: &applications, allocations: &allocations };
+    let files =
+        export_and_record(&db.store, &catalogue, &stored, options, out.path(), CLOSED).await.expect("export").files;
     let csv_of = |centre: &str| {
         files.iter().map(|f| f.path.clone()).find(|p| p.ends_with(&format!("/{centre}.csv"))).expect("a day list")
     };
@@ -175,6 +177,14 @@ async fn filled_in_lists_are_stored_once_and_spoiled_ones_refused_whole(backend:
     std::fs::write(&manifest, text).expect("write");
     let problems = refused(import(&db.store, &other.path().join(&first)).await);
     assert!(problems.iter().any(|p| p.contains("not of the stored run")), "{problems:#?}");
+
+    // The right run's manifest, altered: not one the export recorded.
+    let altered = copy_export(out.path());
+    let manifest = altered.path().join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest").replacen("\"rows\": ", "\"rows\":  ", 1);
+    std::fs::write(&manifest, text).expect("write");
+    let problems = refused(import(&db.store, &altered.path().join(&first)).await);
+    assert!(problems.iter().any(|p| p.contains("is not that of any export of run")), "{problems:#?}");
 
     // The other centre's rows under this centre's name: every row named.
     let swapped = copy_export(out.path());

@@ -16,6 +16,9 @@ pub struct Manifest {
     pub input_fingerprint: String,
     /// Every file exported.
     pub files: Vec<ManifestFile>,
+    /// SHA-256 of the manifest file itself, as `allocator export` recorded it.
+    #[serde(skip)]
+    pub sha256: String,
 }
 
 /// One exported file.
@@ -33,9 +36,12 @@ pub struct ManifestFile {
 impl Manifest {
     /// Reads and parses one.
     pub fn read(path: &Path) -> Result<Manifest, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{} is not an export manifest: {e}", path.display()))
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
+        let mut manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{} is not an export manifest: {e}", path.display()))?;
+        manifest.sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(manifest)
     }
 
     /// The day list exported under `file_name` (its last path part), if any.

@@ -2,7 +2,8 @@
 //! stored.
 //!
 //! A file is checked whole before anything of it is stored. It is refused,
-//! with every problem listed, when its manifest is not of the stored run,
+//! with every problem listed, when its manifest is not of the stored run or
+//! not byte for byte one that `allocator export` recorded,
 //! when its people are not the ones exported to that centre (the manifest's
 //! `list_sha256`), when a row's reference is not allocated at that centre on
 //! that day, or when a cell cannot be read. A person who declined the place
@@ -32,6 +33,8 @@ pub struct StoredAllocation {
     allocations: HashMap<String, AllocationRow>,
     /// Declines of the run, by reference.
     declines: HashMap<String, Vec<DeclineRecord>>,
+    /// SHA-256 of the manifest of each export of the run.
+    manifests: HashSet<String>,
 }
 
 impl StoredAllocation {
@@ -46,7 +49,8 @@ impl StoredAllocation {
         for decline in store.declines().await? {
             declines.entry(decline.reference.clone()).or_default().push(decline);
         }
-        Ok(StoredAllocation { run, allocations, declines })
+        let manifests = store.exports(&run.run_id).await?.into_iter().map(|e| e.manifest_sha256).collect();
+        Ok(StoredAllocation { run, allocations, declines, manifests })
     }
 
     /// The stored run.
@@ -87,7 +91,7 @@ pub fn check_file(
 ) -> Result<Accepted, Vec<Problem>> {
     let mut problems = Problems::new(name);
     let entry = match manifest {
-        Ok(manifest) => listed_day_list(stored.run(), manifest, name, &mut problems),
+        Ok(manifest) => listed_day_list(stored, manifest, name, &mut problems),
         Err(why) => {
             problems.add(&Place::File, None, why);
             None
@@ -143,11 +147,12 @@ pub fn check_file(
 /// The manifest's entry for the returned file, if the manifest is of the
 /// stored run and lists it as a day list.
 fn listed_day_list<'m>(
-    run: &RunRecord,
+    stored: &StoredAllocation,
     manifest: &'m Manifest,
     name: &str,
     problems: &mut Problems,
 ) -> Option<&'m ManifestFile> {
+    let run = &stored.run;
     if manifest.run_id != run.run_id
         || manifest.input_fingerprint != run.input_fingerprint
         || manifest.trial != run.trial
@@ -158,6 +163,17 @@ fn listed_day_list<'m>(
             format!(
                 "the manifest is of run {}, not of the stored run {}: these lists were exported from another allocation",
                 manifest.run_id, run.run_id
+            ),
+        );
+        return None;
+    }
+    if !stored.manifests.contains(&manifest.sha256) {
+        problems.add(
+            &Place::File,
+            None,
+            format!(
+                "the manifest (SHA-256 {}) is not that of any export of run {} recorded here: it was altered, or the lists come from another database",
+                manifest.sha256, run.run_id
             ),
         );
         return None;
