@@ -23,8 +23,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::output::{neutralise, private_file, run_file_name};
-pub use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS};
-use crate::workbook::{DayRow, WaitRow, centre_workbook};
+use crate::staff_changes::{CHANGE_COLUMNS, Change, ChangeKind};
+pub use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS, list_digest};
+use crate::workbook::{ChangeRow, DayRow, Sheets, WaitRow, centre_workbook};
 
 /// Columns of `summary.csv`.
 pub const SUMMARY_COLUMNS: [&str; 7] =
@@ -41,6 +42,9 @@ pub struct ExportOptions {
     pub no_bom: bool,
     /// Language of the printed workbooks' headings.
     pub lang: campaign::Lang,
+    /// The changes since the previous export, for each centre's changes
+    /// list; `None` on a run's first export, which has none.
+    pub changes: Option<Vec<Change>>,
 }
 
 /// One file written, for the manifest.
@@ -52,6 +56,8 @@ pub struct ExportedFile {
     pub rows: usize,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// For a day list (CSV or workbook): the [`list_digest`] of its appointments.
+    pub list_sha256: Option<String>,
 }
 
 /// Writes every file into `out`; returns them in writing order.
@@ -127,14 +133,18 @@ pub fn write_exports(
                 ]
             })
             .collect();
-        files.push(write_csv(
+        let list_sha256 =
+            list_digest(booked.iter().filter_map(|(a, _)| Some((a.appointment.as_ref()?.date, a.reference.as_str()))));
+        let mut day_list = write_csv(
             out,
             &run_file_name(run.trial, &format!("{folder}/{}.csv", centre.id)),
             &DAY_LIST_COLUMNS,
             &day_rows,
             options,
             true,
-        )?);
+        )?;
+        day_list.list_sha256 = Some(list_sha256.clone());
+        files.push(day_list);
         let wait_rows: Vec<Vec<String>> = waiting
             .iter()
             .map(|(a, app)| {
@@ -176,14 +186,30 @@ pub fn write_exports(
             days.last_mut().expect("pushed above").1.push(cells);
         }
         let waitlist: Vec<WaitRow> = wait_rows.iter().filter_map(|r| <[String; 8]>::try_from(r.clone()).ok()).collect();
+        let changes = match &options.changes {
+            Some(all) => {
+                let (kinds, rows): (Vec<ChangeKind>, Vec<Vec<String>>) =
+                    changes_of(centre.id.as_str(), all, &by_reference)?.into_iter().unzip();
+                let path = run_file_name(run.trial, &format!("{folder}/{}-changes.csv", centre.id));
+                files.push(write_csv(out, &path, &CHANGE_COLUMNS, &rows, options, true)?);
+                // The printed copy says what changed in words, in the workbook's language.
+                let words = campaign::Messages::of(options.lang);
+                let printed = kinds.into_iter().zip(rows).filter_map(|(kind, mut row)| {
+                    row[2] = words.text(kind.message_key()).to_owned();
+                    ChangeRow::try_from(row).ok()
+                });
+                Some(printed.collect::<Vec<_>>())
+            }
+            None => None,
+        };
+        let sheets = Sheets { days: &days, changes: changes.as_deref(), waitlist: &waitlist };
         let bytes = centre_workbook(
             options.lang,
             catalogue.campaign().first_day(),
             &centre.name,
             centre.id.as_str(),
             run.trial,
-            &days,
-            &waitlist,
+            &sheets,
         )
         .with_context(|| format!("cannot build the workbook of {}", centre.id))?;
         let relative = run_file_name(run.trial, &format!("{folder}/{}.xlsx", centre.id));
@@ -192,6 +218,7 @@ pub fn write_exports(
             path: relative,
             rows: day_rows.len() + wait_rows.len(),
             sha256: hex::encode(Sha256::digest(&bytes)),
+            list_sha256: Some(list_sha256),
         });
 
         let mut totals = (0u64, 0u64);
@@ -228,7 +255,7 @@ pub fn write_exports(
         "rule": run.rule,
         "input_fingerprint": run.input_fingerprint,
         "exported_at": now.format(&Rfc3339).unwrap_or_default(),
-        "files": files.iter().map(|f| json!({ "path": f.path, "rows": f.rows, "sha256": f.sha256 })).collect::<Vec<_>>(),
+        "files": files.iter().map(manifest_entry).collect::<Vec<_>>(),
     });
     std::fs::write(
         out.join(run_file_name(run.trial, "manifest.json")),
@@ -265,7 +292,42 @@ fn write_csv(
     let mut file = if personal { private_file(&path)? } else { std::fs::File::create(&path)? };
     file.write_all(&bytes).with_context(|| format!("cannot write {}", path.display()))?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    Ok(ExportedFile { path: relative.to_owned(), rows: rows.len(), sha256 })
+    Ok(ExportedFile { path: relative.to_owned(), rows: rows.len(), sha256, list_sha256: None })
+}
+
+fn manifest_entry(file: &ExportedFile) -> serde_json::Value {
+    let mut entry = json!({ "path": file.path, "rows": file.rows, "sha256": file.sha256 });
+    if let Some(list) = &file.list_sha256 {
+        entry["list_sha256"] = json!(list);
+    }
+    entry
+}
+
+/// A centre's changes as CSV rows, in [`CHANGE_COLUMNS`] order.
+fn changes_of(
+    centre_id: &str,
+    changes: &[Change],
+    by_reference: &HashMap<&str, &ApplicationRow>,
+) -> anyhow::Result<Vec<(ChangeKind, Vec<String>)>> {
+    changes
+        .iter()
+        .filter(|c| c.centre_id == centre_id)
+        .map(|c| {
+            let app = by_reference
+                .get(c.reference.as_str())
+                .with_context(|| format!("change {} has no application", c.reference))?;
+            let row = vec![
+                campaign::dates::format_date(c.date),
+                c.window.to_string(),
+                c.kind.code().to_owned(),
+                c.reference.clone(),
+                app.full_name.clone(),
+                printed_id(app),
+                c.round.to_string(),
+            ];
+            Ok((c.kind, row))
+        })
+        .collect()
 }
 
 /// The identity number as printed: MyKad `YYMMDD-PB-###G`, passports as stored.

@@ -2,6 +2,7 @@
 //! stored application into an appointment or a place on a waiting list,
 //! oldest first, reproducibly from a published seed.
 
+pub mod attendance;
 pub mod confirm;
 pub mod export;
 pub mod gsm7;
@@ -15,6 +16,7 @@ pub mod round_run;
 pub mod rule;
 pub mod run;
 pub mod seed;
+pub mod staff_changes;
 pub mod staff_list;
 pub mod workbook;
 

@@ -8,6 +8,7 @@ use campaign::{Lang, Messages};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use time::Date;
 
+use crate::staff_changes::CHANGE_COLUMNS;
 use crate::staff_list::{DAY_LIST_COLUMNS, WAITLIST_COLUMNS};
 
 /// One appointment row of a day sheet: time, reference, name, id type,
@@ -17,6 +18,19 @@ pub type DayRow = [String; 10];
 /// One waiting-list row: position, reference, name, id type, id number, birth date, age, phone.
 pub type WaitRow = [String; 8];
 
+/// One changes row: date, time, change (in words), reference, name, id number, round.
+pub type ChangeRow = [String; 7];
+
+/// What a centre's workbook holds besides its title.
+pub struct Sheets<'a> {
+    /// A sheet per day.
+    pub days: &'a [(Date, Vec<DayRow>)],
+    /// The changes since the previous export (none on the first).
+    pub changes: Option<&'a [ChangeRow]>,
+    /// The waiting list.
+    pub waitlist: &'a [WaitRow],
+}
+
 /// The workbook for one centre, as bytes.
 pub fn centre_workbook(
     lang: Lang,
@@ -24,8 +38,7 @@ pub fn centre_workbook(
     centre_name: &str,
     centre_id: &str,
     trial: bool,
-    days: &[(Date, Vec<DayRow>)],
-    waitlist: &[WaitRow],
+    sheets: &Sheets<'_>,
 ) -> Result<Vec<u8>, XlsxError> {
     let m = Messages::of(lang);
     let t = |key: &str| m.text(&format!("staff.{key}")).to_owned();
@@ -44,13 +57,20 @@ pub fn centre_workbook(
     let args = [("centre", centre_name), ("centre_id", centre_id)];
     // A trial's lists must not be mistaken at the door for the real ones.
     let marked = |title: String| if trial { m.render("staff.trial", &[("title", &title)]) } else { title };
-    for (date, rows) in days {
+    for (date, rows) in sheets.days {
         let sheet = workbook.add_worksheet();
         sheet.set_name(sheet_name(&m.date(*date)))?;
         // The day is the sheet's: every column of the day list but the date.
         let headings: Vec<String> = DAY_LIST_COLUMNS[1..].iter().map(|k| t(k)).collect();
         let heading = marked(format!("{} {}", m.render("staff.title", &args), m.long_date(*date)));
         fill(sheet, &heading, &headings, rows.iter().map(|r| r.as_slice()), &title, &header, &text)?;
+    }
+    if let Some(changes) = sheets.changes {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(sheet_name(&t("changes")))?;
+        let headings: Vec<String> = CHANGE_COLUMNS.iter().map(|k| t(k)).collect();
+        let heading = marked(m.render("staff.changes_title", &args));
+        fill(sheet, &heading, &headings, changes.iter().map(|r| r.as_slice()), &title, &header, &text)?;
     }
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name(&t("waitlist")))?;
@@ -59,7 +79,7 @@ pub fn centre_workbook(
         sheet,
         &marked(m.render("staff.waitlist_title", &args)),
         &headings,
-        waitlist.iter().map(|r| r.as_slice()),
+        sheets.waitlist.iter().map(|r| r.as_slice()),
         &title,
         &header,
         &text,
@@ -97,6 +117,6 @@ fn fill<'a>(
 }
 
 /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(text: &str) -> String {
+pub(crate) fn sheet_name(text: &str) -> String {
     text.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
 }

@@ -204,7 +204,7 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
         match (&r[4], &r[3]) {
             ("allocated", "ms") => assert!(message.contains(": vaksinasi ") && !r[8].is_empty() && r[9].len() == 11),
             ("allocated", _) => assert!(message.contains(": vaccination ")),
-            ("waitlisted", "ms") => assert!(message.contains(": tiada slot di ") && r[10] == *"none"),
+            ("waitlisted", "ms") => assert!(message.contains(" penuh. No. ") && r[10] == *"none"),
             ("waitlisted", _) => assert!(message.contains(": no slot at ")),
             (status, _) => panic!("unexpected status {status}"),
         }

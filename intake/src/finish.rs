@@ -44,12 +44,14 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 5] = [
 
 /// Routes counted under their own name in the request metrics; anything
 /// else (the static site, unknown paths) is counted as `other`.
-const COUNTED_ROUTES: [&str; 9] = [
+const COUNTED_ROUTES: [&str; 11] = [
     paths::APPLICATIONS,
     paths::APPLICATION,
     paths::WITHDRAW,
     paths::CHANGE,
     paths::WITHDRAWAL,
+    paths::DECLINE,
+    paths::DECLINING,
     paths::STYLESHEET,
     "/healthz",
     "/readyz",

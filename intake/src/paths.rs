@@ -21,6 +21,9 @@ pub const WITHDRAWAL: &str = "/api/v1/applications/withdraw";
 /// Declining an appointment after allocation.
 pub const DECLINE: &str = "/api/v1/applications/{reference}/decline";
 
+/// Declining from a plain HTML form (the "I cannot come" page), the reference a field of the body.
+pub const DECLINING: &str = "/api/v1/applications/decline";
+
 /// Whether a request to `path` is a submission (new, change,
 /// withdrawal or decline): it passes the door and takes a slot once its body is in.
 pub fn is_submission(path: &str) -> bool {

@@ -13,7 +13,9 @@
 //! 6. runs the allocator, the confirmations, the exports and the report and
 //!    checks that their counts agree with each other and with the database;
 //!    publishes the results and looks a sample of them up;
-//! 7. prints one table.
+//! 7. with `--decline-share`, declines that share of the held places through
+//!    intake and runs round 2 (see `rounds.rs`);
+//! 8. prints one table.
 //!
 //! With `--failover` the database is a pg_auto_failover cluster started for
 //! the run, and step 4 kills its primary instead (see `failover`).
@@ -24,6 +26,7 @@ mod checks;
 mod failover;
 mod instances;
 mod results;
+mod rounds;
 mod setup;
 mod table;
 
@@ -103,6 +106,11 @@ struct Args {
     /// The script that starts, kills and stops the cluster.
     #[arg(long, default_value = "scripts/pg-cluster")]
     pg_cluster: PathBuf,
+    /// After the first run, this share of the people holding a place decline
+    /// it through intake, then `allocator round` gives the freed places to
+    /// the waiting list (0: no second round).
+    #[arg(long, default_value_t = 0.0)]
+    decline_share: f64,
 }
 
 /// Where the rehearsal keeps its files.
@@ -145,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
     ensure!(args.instances >= 1, "--instances must be at least 1");
     ensure!(args.applicants >= 10, "--applicants must be at least 10");
     ensure!(args.places_share > 0.0 && args.places_share <= 1.0, "--places-share must be in (0, 1]");
+    ensure!((0.0..=1.0).contains(&args.decline_share), "--decline-share must be in [0, 1]");
     let started = Instant::now();
     let mut table = Table::default();
 
@@ -274,6 +283,21 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let lookups = results::sample_agrees(&store, &work.path("dist")).await?;
     table.stage("publish results, look a sample up", stage.elapsed(), lookups.describe());
+
+    if args.decline_share > 0.0 {
+        let stage = Instant::now();
+        let phase = rounds::Phase {
+            bin: &args.bin,
+            data: &args.data,
+            database_url: &database_url,
+            after: &after,
+            instances: args.instances,
+            share: args.decline_share,
+            logs: &work.root,
+        };
+        let checked = rounds::decline_and_round(&store, &phase).await?;
+        table.stage("declines via intake, round 2", stage.elapsed(), checked.describe());
+    }
     store.close().await;
 
     table.stage("total", started.elapsed(), String::new());

@@ -10,6 +10,7 @@ use campaign::{Catalogue, Lang, Messages};
 
 use crate::assets::{self, HashedAsset};
 use crate::change_page::{self, ChangePage};
+use crate::decline_page::{self, DeclinePage};
 use crate::pages::{
     self, Chrome, FormPage, HowPage, LanguageChoice, LanguageSwitch, NotFoundPage, RootPage, StateLink, StatePage,
 };
@@ -83,6 +84,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             ("opens", t.date_time(campaign.registration_opens())),
             ("closes", t.date_time(campaign.registration_closes())),
             ("first_day", t.long_date(campaign.first_day())),
+            ("hours", campaign.decline_until_hours().to_string()),
         ];
         let args: Vec<(&str, &str)> = dates.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let finder = assets::finder(&listed, lang);
@@ -150,6 +152,12 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             change_script: &change_script,
         };
         files.push((PathBuf::from(change_page::path(lang)), change.render()?.into_bytes()));
+        let decline = DeclinePage {
+            chrome: chrome.switching_to(switch("decline/")),
+            intake_url: &options.intake_url,
+            lead: t.render("decline.lead", &args),
+        };
+        files.push((PathBuf::from(decline_page::path(lang)), decline.render()?.into_bytes()));
         files.push((PathBuf::from(finder.path), finder.content));
         let centre_files = result_page::centre_files(catalogue, lang);
         let result = ResultPage {
@@ -162,7 +170,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
         for (_, asset) in centre_files {
             files.push((PathBuf::from(asset.path), asset.content));
         }
-        let sections = ["apply", "order", "rule", "results", "bring"]
+        let sections = ["apply", "order", "rule", "results", "rounds", "bring"]
             .iter()
             .map(|s| (t.text(&format!("how.{s}_title")).to_owned(), t.render(&format!("how.{s}_body"), &args)))
             .collect();

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod build;
 pub mod change_page;
+pub mod decline_page;
 pub mod pages;
 pub mod report;
 pub mod result_page;

@@ -255,7 +255,7 @@ fn the_other_pages_exist_in_both_languages() {
     let (_dir, out, _) = built();
     for lang in ["en", "ms"] {
         let how = page(&out, &format!("{lang}/how-it-works.html"));
-        assert_eq!(select(&how, "h2").len(), 5, "{lang}: every step is explained");
+        assert_eq!(select(&how, "h2").len(), 6, "{lang}: every step is explained, declining and rounds too");
         let switch = select(&how, "header a[hreflang]");
         assert_eq!(switch.len(), 1, "{lang}: a visible language switch");
     }

@@ -45,8 +45,8 @@ fn the_how_page_shows_the_commitment_and_how_to_check_it_in_both_languages() {
         let html = how_page(&out, lang);
         assert_eq!(texts(&html, "code.commitment"), [COMMITMENT], "{lang}: the commitment, once");
         let headings = texts(&html, "h2");
-        assert_eq!(headings.len(), 6, "{lang}: the five steps and the commitment");
-        assert_eq!(headings[5], t.text("how.commitment_title"), "{lang}");
+        assert_eq!(headings.len(), 7, "{lang}: the six steps and the commitment");
+        assert_eq!(headings[6], t.text("how.commitment_title"), "{lang}");
         let paragraphs = texts(&html, "p").join("\n");
         for key in ["how.commitment_body", "how.commitment_check"] {
             assert!(paragraphs.contains(t.text(key)), "{lang}: {key} is on the page");
@@ -66,6 +66,6 @@ fn without_a_commitment_the_page_promises_none() {
     for lang in Lang::ALL {
         let html = how_page(&out, lang);
         assert!(texts(&html, "code.commitment").is_empty(), "{lang}");
-        assert_eq!(texts(&html, "h2").len(), 5, "{lang}");
+        assert_eq!(texts(&html, "h2").len(), 6, "{lang}");
     }
 }

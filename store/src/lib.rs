@@ -9,6 +9,7 @@
 
 mod allocation;
 mod amend;
+mod exports;
 mod postgres;
 mod rounds;
 mod row;
@@ -20,6 +21,7 @@ mod writer;
 
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
 pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
+pub use exports::ExportRecord;
 pub use postgres::Postgres;
 pub use rounds::{
     AttendanceImport, AttendanceRow, Decline, DeclineOutcome, DeclineRecord, FIRST_ROUND, RoundChange, RoundRecord,
@@ -358,6 +360,22 @@ impl Store {
         match self {
             Store::Sqlite(db) => db.record_attendance(run_id.to_owned(), rows, source.to_owned(), at).await,
             Store::Postgres(pool) => postgres::rounds::record_attendance(pool, run_id, &rows, source, at).await,
+        }
+    }
+
+    /// The staff exports made of run `run_id`, oldest first.
+    pub async fn exports(&self, run_id: &str) -> Result<Vec<ExportRecord>, StoreError> {
+        match self {
+            Store::Sqlite(db) => db.exports(run_id.to_owned()).await,
+            Store::Postgres(pool) => postgres::exports::exports(pool, run_id).await,
+        }
+    }
+
+    /// Stores that an export was made (its number must be the next one).
+    pub async fn record_export(&self, record: ExportRecord) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(db) => db.record_export(record).await,
+            Store::Postgres(pool) => postgres::exports::record_export(pool, &record).await,
         }
     }
 

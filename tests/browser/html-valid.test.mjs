@@ -39,11 +39,11 @@ test("every baked page type passes the Nu HTML Checker in both languages", () =>
   const files = ["index.html", "404.html"].map((p) => join(site, p));
   for (const lang of ["en", "ms"]) {
     const state = readdirSync(join(site, lang, "centres")).find((f) => f.endsWith(".html"));
-    for (const page of ["index.html", "how-it-works.html", "result/index.html", "change/index.html", `centres/${state}`]) {
+    for (const page of ["index.html", "how-it-works.html", "result/index.html", "change/index.html", "decline/index.html", `centres/${state}`]) {
       files.push(join(site, lang, page));
     }
   }
-  assert.equal(files.length, 12);
+  assert.equal(files.length, 14);
   assert.deepEqual(htmlErrors(files), []);
 });
 

@@ -15,16 +15,19 @@ export const bin = (name) => join(binDir, name);
 export const artefacts = join(root, "test-artifacts", "browser");
 mkdirSync(artefacts, { recursive: true });
 
-/** Starts site-gen + intake on the campaign in `data`; resolves to { url, db, site, stop }. */
-export async function startStack(extraFlags = [], data = join(root, "data")) {
+/**
+ * Starts site-gen + intake on the campaign in `data`; resolves to { url, db, site, stop }.
+ * `now` is intake's pretended time (registration open by default); `db` an existing database to serve.
+ */
+export async function startStack(extraFlags = [], data = join(root, "data"), { now = "2027-06-01T10:00:00+08:00", db: existing } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "temujanji-browser-"));
   const site = join(dir, "dist");
   execFileSync(bin("site-gen"), ["build", "--data", data, "--out", site], { stdio: "ignore" });
-  const db = join(dir, "browser.db");
+  const db = existing ?? join(dir, "browser.db");
   const child = spawn(
     bin("intake"),
     ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-format", "json", "--data", data,
-      "--database-url", `sqlite:${db}`, "--site", site, "--pretend-now", "2027-06-01T10:00:00+08:00", ...extraFlags],
+      "--database-url", `sqlite:${db}`, "--site", site, "--pretend-now", now, ...extraFlags],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const lines = createInterface({ input: child.stdout });

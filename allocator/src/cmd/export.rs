@@ -40,16 +40,28 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     }
     let Stored { store, run, applications, allocations } = Stored::open(&args.store, &args.stale).await?;
     let ExportArgs { out, centres, states, no_bom, lang, .. } = args;
-    let options = allocator::export::ExportOptions { centres, states, no_bom, lang };
-    let files = allocator::export::write_exports(
+    let options = allocator::export::ExportOptions { centres, states, no_bom, lang, changes: None };
+    let stored =
+        allocator::staff_changes::Exported { run: &run, applications: &applications, allocations: &allocations };
+    let allocator::staff_changes::ExportDone { files, record, previous } = allocator::staff_changes::export_and_record(
+        &store,
         &catalogue,
-        &run,
-        &applications,
-        &allocations,
-        &options,
+        &stored,
+        options,
         &out,
         OffsetDateTime::now_utc(),
-    )?;
+    )
+    .await?;
+    match previous {
+        Some(p) => println!(
+            "export {} of run {}: each centre's changes list holds what changed since export {} ({})",
+            record.number,
+            run.run_id,
+            p.number,
+            campaign::dates::format_date(p.exported_at.date())
+        ),
+        None => println!("export 1 of run {}: the next export will list each day's changes since this one", run.run_id),
+    }
     println!(
         "wrote {} files for run {}{} to {} with a manifest; the centre lists hold personal data and are readable by their owner only: hand them over encrypted (see README)",
         files.len(),

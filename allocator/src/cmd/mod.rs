@@ -1,5 +1,6 @@
 //! One module per `allocator` command, each a flag struct and a `run`.
 
+mod attendance;
 mod check;
 mod commit_seed;
 mod confirmations;
@@ -31,6 +32,10 @@ pub enum Command {
     /// Write DIR/results/: every applicant's result sealed for the "Check my
     /// result" page, found and opened only with reference and birth date.
     Publish(publish::PublishArgs),
+    /// Store who came, from the centres' filled-in day lists (CSV or .xlsx,
+    /// `attended` = y/n/ya/tidak); a file that does not match the stored run
+    /// is refused whole, with every problem listed.
+    Attendance(attendance::AttendanceArgs),
     /// Print the auditor's figures and write them to DIR (report.json and CSVs).
     Report(stored::WriteFromStoredArgs),
     /// Read every application as the run does, and say how many and how fast
@@ -50,6 +55,7 @@ impl Command {
             Command::Confirmations(args) => confirmations::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Publish(args) => publish::run(args).await,
+            Command::Attendance(args) => attendance::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Scan(args) => scan::run(&args).await,
             Command::Check(args) => check::run(&args),

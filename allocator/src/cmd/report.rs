@@ -7,12 +7,13 @@ pub async fn run(args: WriteFromStoredArgs) -> anyhow::Result<()> {
     let Stored { store, run, applications, allocations } = Stored::open(&args.store, &args.stale).await?;
     let mut report = allocator::report::Report::build(&catalogue, run, &applications, &allocations)?;
     report.history = store.history_counts().await?;
-    print!("{}", report.summary());
-    report.write(&args.out)?;
     let (declines, rounds, attendance) = (store.declines().await?, store.rounds().await?, store.attendance().await?);
-    print!("{}", allocator::report::rounds::summary(&rounds, &declines));
-    let days = allocator::report::rounds::by_day(&catalogue, &allocations, &declines, &attendance);
-    allocator::report::rounds::write_days(&args.out, &days)?;
+    report.rounds =
+        allocator::report::rounds::RoundFigures::new(&catalogue, &allocations, rounds, &declines, &attendance);
+    print!("{}", report.summary());
+    print!("{}", report.rounds.summary());
+    report.write(&args.out)?;
+    allocator::report::rounds::write_days(&args.out, &report.rounds.days)?;
     println!(
         "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv, busiest_days.csv and days.csv to {}",
         args.out.display()

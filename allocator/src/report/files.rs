@@ -32,6 +32,7 @@ impl Report {
                 "centre_id": id, "date": campaign::dates::format_date(*date), "first_choices": wanted, "places": places,
                 "first_choices_per_place": ratio(*wanted, *places),
             })).collect::<Vec<_>>(),
+            "after_first_run": self.rounds.to_json(),
         })
     }
 

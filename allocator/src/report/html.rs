@@ -68,6 +68,7 @@ struct ReportPage {
     states: Vec<Bar>,
     centres: Vec<CentreRow>,
     days: Vec<DayRow>,
+    after_first_run: String,
 }
 
 /// How a choice column reads in the page.
@@ -132,6 +133,7 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
                 per_place: per_place(*wanted, *places),
             })
             .collect(),
+        after_first_run: super::rounds_html::render(&report.rounds)?,
     }
     .render()
 }

@@ -8,6 +8,7 @@
 pub mod files;
 pub mod html;
 pub mod rounds;
+pub mod rounds_html;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -76,6 +77,8 @@ pub struct Report {
     pub choices: Vec<String>,
     /// What applicants changed and withdrew before registration closed.
     pub history: store::HistoryCounts,
+    /// Declines, later rounds and attendance (set by the caller, like `history`).
+    pub rounds: rounds::RoundFigures,
 }
 
 impl Report {
@@ -154,7 +157,8 @@ impl Report {
         choices.push("other".into());
         let lottery = crate::seed::SeedAudit::of(&run);
         let history = store::HistoryCounts::default();
-        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices, history })
+        let rounds = rounds::RoundFigures::default();
+        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices, history, rounds })
     }
 
     /// A plain-text summary for the terminal.

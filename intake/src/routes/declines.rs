@@ -26,10 +26,20 @@ use crate::submission::{Format, Malformed};
 
 /// The decline route.
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route(paths::DECLINE, post(decline))
+    Router::new().route(paths::DECLINE, post(decline)).route(paths::DECLINING, post(decline_by_form))
 }
 
 async fn decline(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
+    decline_named(state, Some(reference), request).await
+}
+
+/// The "I cannot come" page's form, which cannot put the reference in the path.
+async fn decline_by_form(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    decline_named(state, None, request).await
+}
+
+/// A decline of the application `reference` names, or the body's `reference` field.
+async fn decline_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
         let raw = parse(bytes, format)?;
         if let Ok(chosen) = raw.lang.parse::<Lang>() {
@@ -40,7 +50,11 @@ async fn decline(State(state): State<Arc<AppState>>, Path(reference): Path<Strin
             .map(|n| n.as_str().to_owned())
             .or_else(|_| PassportNumber::parse(&raw.id_number).map(|n| n.as_str().to_owned()))
             .map_err(|_| ApiError::NotFound)?;
-        let reference = reference::parse(&reference).ok_or(ApiError::NotFound)?;
+        let typed = match reference {
+            Some(reference) => reference,
+            None => crate::submission::reference_field(bytes, format)?,
+        };
+        let reference = reference::parse(&typed).ok_or(ApiError::NotFound)?;
         let now = state.clock.now();
         Ok(Amendment::Decline(Decline {
             reference,

@@ -16,6 +16,7 @@ on_both_backends!(
     strangers_unknown_references_and_waiting_people_cannot_decline,
     the_plain_form_declines_and_rejoins_in_the_persons_language,
     an_appointment_inside_the_deadline_is_too_late_to_decline,
+    the_i_cannot_come_page_posts_the_reference_in_the_body,
 );
 
 /// After registration closes, two days before the first appointments.
@@ -168,5 +169,43 @@ async fn an_appointment_inside_the_deadline_is_too_late_to_decline(backend: Back
     assert_eq!(body["error"]["code"], "too_late");
     assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("24 hours")), "{body}");
     assert!(app.store().declines().await.expect("declines").is_empty());
+    app.stop().await;
+}
+
+async fn the_i_cannot_come_page_posts_the_reference_in_the_body(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend, AFTER_ALLOCATION, &[]).await else { return };
+    let (holder, _) = allocated(&app, date!(2028 - 01 - 12)).await;
+    let page_url = format!("{}/decline?lang=en", app.endpoint());
+    // Someone else's number, and a mistyped reference: the same page as the path route's 404.
+    let stranger = app
+        .client
+        .post(&page_url)
+        .form(&[("reference", holder.as_str()), ("id_number", WAITING), ("lang", "en")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(stranger.status(), 404);
+    let by_path = app.client.post(decline_url(&app, &holder)).form(&[("id_number", WAITING), ("lang", "en")]);
+    let by_path = by_path.send().await.expect("sent");
+    assert_eq!(by_path.status(), 404);
+    assert_eq!(stranger.text().await.expect("page"), by_path.text().await.expect("page"), "the same refusal");
+    let mistyped = app
+        .client
+        .post(&page_url)
+        .form(&[("reference", "nonsense"), ("id_number", HOLDER)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(mistyped.status(), 404);
+    assert!(app.store().declines().await.expect("declines").is_empty());
+
+    let lower = holder.to_lowercase();
+    let form = [("reference", lower.as_str()), ("id_number", HOLDER), ("lang", "en"), ("rejoin", "on")];
+    let response = app.client.post(&page_url).form(&form).send().await.expect("sent");
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("html");
+    assert!(page.contains("lang=\"en\"") && page.contains("You are back on the waiting list"), "{page}");
+    let declines = app.store().declines().await.expect("declines");
+    assert_eq!((declines.len(), declines[0].via, declines[0].rejoined_at), (1, Channel::Form, Some(AFTER_ALLOCATION)));
     app.stop().await;
 }

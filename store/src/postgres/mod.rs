@@ -5,6 +5,7 @@
 //! changes. The allocator's whole-table reads and writes use COPY (`copy`).
 
 mod copy;
+pub(crate) mod exports;
 pub(crate) mod rounds;
 mod servers;
 mod writer;

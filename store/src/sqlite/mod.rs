@@ -5,6 +5,7 @@
 
 mod allocations;
 mod applications;
+mod exports;
 mod migrate;
 mod rounds;
 
@@ -193,6 +194,14 @@ impl Sqlite {
         at: time::OffsetDateTime,
     ) -> Result<crate::AttendanceImport, StoreError> {
         self.run(Purpose::Bulk, move |c| rounds::record_attendance(c, &run_id, &rows, &source, at)).await
+    }
+
+    pub(crate) async fn exports(&self, run_id: String) -> Result<Vec<crate::ExportRecord>, StoreError> {
+        self.run(Purpose::Small, move |c| exports::exports(c, &run_id)).await
+    }
+
+    pub(crate) async fn record_export(&self, record: crate::ExportRecord) -> Result<(), StoreError> {
+        self.run(Purpose::Small, move |c| exports::record_export(c, &record)).await
     }
 }
 
