@@ -9,6 +9,7 @@
 
 mod allocation;
 mod amend;
+mod outbox;
 mod postgres;
 mod rounds;
 mod row;
@@ -20,6 +21,10 @@ mod writer;
 
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
 pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
+pub use outbox::{
+    AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
+    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome,
+};
 pub use postgres::Postgres;
 pub use rounds::{
     AttendanceImport, AttendanceRow, Decline, DeclineOutcome, DeclineRecord, FIRST_ROUND, RoundChange, RoundRecord,

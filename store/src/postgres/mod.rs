@@ -5,6 +5,7 @@
 //! changes. The allocator's whole-table reads and writes use COPY (`copy`).
 
 mod copy;
+pub(crate) mod outbox;
 pub(crate) mod rounds;
 mod servers;
 mod writer;

@@ -6,6 +6,7 @@
 mod allocations;
 mod applications;
 mod migrate;
+pub(crate) mod outbox;
 mod rounds;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,71 @@
+//! Bearerbox's admin interface: whether the gateway still holds a message
+//! in its queue (`store-status`), the last check before an in-doubt
+//! message may be sent again.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use store::OutboxMessage;
+
+/// Bearerbox's admin URL and password.
+#[derive(Debug, Clone)]
+pub struct GatewayAdmin {
+    client: reqwest::Client,
+    url: String,
+    password: String,
+}
+
+impl GatewayAdmin {
+    /// The admin interface at `url` (e.g. `http://127.0.0.1:13000`).
+    pub fn new(url: &str, password: &str, timeout: Duration) -> anyhow::Result<GatewayAdmin> {
+        let client = reqwest::Client::builder().timeout(timeout).build()?;
+        Ok(GatewayAdmin { client, url: url.trim_end_matches('/').to_owned(), password: password.to_owned() })
+    }
+
+    /// Whether the gateway's store holds a message to this recipient with
+    /// this text (the text names the reference, so it is this message).
+    pub async fn holds(&self, message: &OutboxMessage) -> anyhow::Result<bool> {
+        let listing = self.store_status().await?;
+        Ok(listed(&listing, &message.message.recipient, &message.message.body))
+    }
+
+    async fn store_status(&self) -> anyhow::Result<String> {
+        let url = format!("{}/store-status.xml", self.url);
+        let password: String = form_urlencoded::byte_serialize(self.password.as_bytes()).collect();
+        let response = self
+            .client
+            .get(format!("{url}?password={password}"))
+            .send()
+            .await
+            .with_context(|| format!("asking the gateway's admin interface {url}"))?;
+        let status = response.status();
+        let body = response.text().await?;
+        anyhow::ensure!(status.is_success(), "the gateway's admin interface answered {status}: {}", body.trim());
+        Ok(body)
+    }
+}
+
+/// Whether the `store-status.xml` listing has a message to `recipient`
+/// with `text`.
+fn listed(listing: &str, recipient: &str, text: &str) -> bool {
+    let receiver = format!("<receiver>{}</receiver>", escape(recipient));
+    let data = format!("<msg-data>{}</msg-data>", escape(text));
+    listing.split("<message>").any(|entry| entry.contains(&receiver) && entry.contains(&data))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_held_only_when_recipient_and_text_match() {
+        let listing = "<gateway>\n\t<message>\n\t<receiver>+60123</receiver>\n\t<msg-data>Hi A &amp; B</msg-data>\n\t</message>\n</gateway>";
+        assert!(listed(listing, "+60123", "Hi A & B"));
+        assert!(!listed(listing, "+60124", "Hi A & B"));
+        assert!(!listed(listing, "+60123", "Hi A"));
+    }
+}

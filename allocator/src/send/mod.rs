@@ -1,0 +1,284 @@
+//! Sending the outbox through an SMS gateway (Kannel), exactly once.
+//!
+//! Each message is claimed in the database (`sending`, one more attempt,
+//! committed) before its request goes out, and settled by the gateway's
+//! answer; delivery reports come back to [`reports::ReportListener`]. A
+//! message found `sending` when a send starts was left by one that died
+//! mid-request: it is in doubt, and is sent again only once the gateway is
+//! known not to have it (allocator/README.md, "Sending").
+
+pub mod admin;
+pub mod gateway;
+mod pace;
+mod progress;
+pub mod queue;
+pub mod reports;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use store::{AttemptOutcome, InDoubtResolution, OutboxState, Store};
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use admin::GatewayAdmin;
+use gateway::{Gateway, Submission};
+use pace::Pace;
+use progress::Progress;
+
+/// How to send.
+#[derive(Debug, Clone)]
+pub struct SendOptions {
+    /// Requests a second, over all workers.
+    pub rate: f64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// How long a message in doubt waits for a late report before the
+    /// gateway's queue is asked about it.
+    pub in_doubt_grace: Duration,
+    /// After the last request, how long to keep listening for the
+    /// reports still expected.
+    pub drain_timeout: Duration,
+    /// The longest wait between two tries while the gateway is away.
+    pub max_backoff: Duration,
+}
+
+/// What one send did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendSummary {
+    /// Messages the gateway took now.
+    pub sent: u64,
+    /// Messages it refused for good now.
+    pub refused: u64,
+    /// Messages found in doubt when the send started.
+    pub found_in_doubt: u64,
+    /// Of those and of any whose answer was lost, how many were sent again
+    /// (the gateway never had them).
+    pub resent: u64,
+    /// Messages still open when it ended, per state.
+    pub open: Vec<(OutboxState, u64)>,
+    /// Whether it stopped early (Ctrl-C).
+    pub stopped: bool,
+}
+
+/// One send of one run's outbox.
+pub struct Sender {
+    /// The store holding the outbox.
+    pub store: Store,
+    /// The run whose messages go out.
+    pub run_id: String,
+    /// The gateway's sendsms interface.
+    pub gateway: Gateway,
+    /// The gateway's admin interface, to resolve messages in doubt.
+    pub admin: Option<GatewayAdmin>,
+    /// How.
+    pub options: SendOptions,
+    /// Turns true to stop claiming (Ctrl-C); in-flight requests settle.
+    pub stop: watch::Receiver<bool>,
+}
+
+struct Counters {
+    sent: AtomicU64,
+    refused: AtomicU64,
+}
+
+impl Sender {
+    /// Sends every pending message, resolves those in doubt, and waits (up
+    /// to the drain timeout) for the reports still expected.
+    pub async fn run(self) -> anyhow::Result<SendSummary> {
+        let started = Instant::now();
+        let mut summary =
+            SendSummary { found_in_doubt: self.store.mark_in_doubt(&self.run_id).await?, ..SendSummary::default() };
+        if summary.found_in_doubt > 0 {
+            tracing::warn!(
+                in_doubt = summary.found_in_doubt,
+                "messages were left mid-request by an earlier send: waiting for their reports before deciding"
+            );
+        }
+        let counters = Arc::new(Counters { sent: AtomicU64::new(0), refused: AtomicU64::new(0) });
+        let mut last_sent = Instant::now();
+        loop {
+            let pending = self.open_count(OutboxState::Pending).await?;
+            if pending > 0 {
+                self.send_pending(pending, &counters).await?;
+                last_sent = Instant::now();
+            }
+            if *self.stop.borrow() {
+                summary.stopped = true;
+                break;
+            }
+            if started.elapsed() >= self.options.in_doubt_grace {
+                summary.resent += self.resolve_in_doubt().await?;
+            }
+            let open = self.store.open_message_counts(&self.run_id).await?;
+            let count = |state| open.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n);
+            if count(OutboxState::Pending) > 0 {
+                continue;
+            }
+            let waiting_for_grace =
+                count(OutboxState::InDoubt) > 0 && started.elapsed() < self.options.in_doubt_grace;
+            let outstanding = count(OutboxState::Sent) + count(OutboxState::InDoubt);
+            if outstanding == 0 || (!waiting_for_grace && last_sent.elapsed() >= self.options.drain_timeout) {
+                break;
+            }
+            let mut stop = self.stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(200)) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        }
+        summary.sent = counters.sent.load(Ordering::Relaxed);
+        summary.refused = counters.refused.load(Ordering::Relaxed);
+        summary.open = self.store.open_message_counts(&self.run_id).await?;
+        Ok(summary)
+    }
+
+    async fn open_count(&self, state: OutboxState) -> anyhow::Result<u64> {
+        let open = self.store.open_message_counts(&self.run_id).await?;
+        Ok(open.iter().find(|(s, _)| *s == state).map_or(0, |(_, n)| *n))
+    }
+
+    /// Runs the workers until nothing is pending or a stop is asked for.
+    async fn send_pending(&self, pending: u64, counters: &Arc<Counters>) -> anyhow::Result<()> {
+        let pace = Arc::new(Pace::new(self.options.rate));
+        let progress = Arc::new(Progress::new(pending));
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..self.options.concurrency.max(1) {
+            let worker = Worker {
+                store: self.store.clone(),
+                run_id: self.run_id.clone(),
+                gateway: self.gateway.clone(),
+                pace: pace.clone(),
+                progress: progress.clone(),
+                counters: counters.clone(),
+                stop: self.stop.clone(),
+                max_backoff: self.options.max_backoff,
+            };
+            workers.spawn(worker.run());
+        }
+        let mut result = Ok(());
+        while let Some(done) = workers.join_next().await {
+            if let Err(e) = done.map_err(anyhow::Error::from).and_then(|r| r) {
+                // One worker's refusal (a wrong password) stops them all.
+                if result.is_ok() {
+                    result = Err(e);
+                }
+                workers.abort_all();
+            }
+        }
+        progress.finish();
+        result
+    }
+
+    /// Settles the messages in doubt that the gateway is known not to
+    /// hold; returns how many were made pending again.
+    async fn resolve_in_doubt(&self) -> anyhow::Result<u64> {
+        let in_doubt = self.store.outbox_messages(&self.run_id, Some(OutboxState::InDoubt)).await?;
+        let Some(admin) = &self.admin else {
+            if !in_doubt.is_empty() {
+                tracing::warn!(
+                    in_doubt = in_doubt.len(),
+                    "no report came for messages in doubt; without --gateway-admin-url they are not sent again"
+                );
+            }
+            return Ok(0);
+        };
+        let mut resent = 0;
+        for message in in_doubt.iter().filter(|m| m.resolution != Some(InDoubtResolution::Queued)) {
+            let resolution =
+                if admin.holds(message).await? { InDoubtResolution::Queued } else { InDoubtResolution::Resent };
+            if self.store.resolve_in_doubt(message.id, resolution).await? && resolution == InDoubtResolution::Resent
+            {
+                tracing::info!(reference = message.message.reference, "in doubt, and the gateway never had it: sending again");
+                resent += 1;
+            }
+        }
+        Ok(resent)
+    }
+}
+
+struct Worker {
+    store: Store,
+    run_id: String,
+    gateway: Gateway,
+    pace: Arc<Pace>,
+    progress: Arc<Progress>,
+    counters: Arc<Counters>,
+    stop: watch::Receiver<bool>,
+    max_backoff: Duration,
+}
+
+/// How one message's tries ended.
+enum Tried {
+    /// The gateway answered for it.
+    Answered(AttemptOutcome),
+    /// It refused our credentials: nothing can go out.
+    Unauthorised(String),
+    /// A stop was asked for while the gateway was away: it was not taken.
+    Stopped(String),
+}
+
+impl Worker {
+    async fn run(mut self) -> anyhow::Result<()> {
+        loop {
+            if *self.stop.borrow() {
+                return Ok(());
+            }
+            tokio::select! {
+                () = self.pace.slot() => {}
+                _ = self.stop.wait_for(|s| *s) => return Ok(()),
+            }
+            let Some(message) = self.store.claim_next_message(&self.run_id, OffsetDateTime::now_utc()).await? else {
+                return Ok(());
+            };
+            let (outcome, refusal) = match self.attempt(&message).await {
+                Tried::Answered(outcome) => (outcome, None),
+                Tried::Unauthorised(answer) => (AttemptOutcome::NotTaken(answer.clone()), Some(answer)),
+                Tried::Stopped(answer) => (AttemptOutcome::NotTaken(answer), None),
+            };
+            let reference = &message.message.reference;
+            match &outcome {
+                AttemptOutcome::Accepted(_) => {
+                    self.counters.sent.fetch_add(1, Ordering::Relaxed);
+                    self.progress.sent();
+                }
+                AttemptOutcome::Refused(answer) => {
+                    self.counters.refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(reference, answer, "the gateway refused a message");
+                }
+                AttemptOutcome::Unknown(answer) => {
+                    tracing::warn!(reference, answer, "no answer from the gateway: the message is in doubt");
+                }
+                AttemptOutcome::NotTaken(_) => {}
+            }
+            self.store.settle_attempt(message.id, message.attempts, outcome, OffsetDateTime::now_utc()).await?;
+            if let Some(answer) = refusal {
+                anyhow::bail!("the gateway refused our credentials ({answer}): check --username and --password");
+            }
+        }
+    }
+
+    /// Tries one message until the gateway answers for it, backing off
+    /// while it is away.
+    async fn attempt(&mut self, message: &store::OutboxMessage) -> Tried {
+        let mut backoff = Duration::from_millis(250);
+        loop {
+            match self.gateway.submit(message).await {
+                Submission::Accepted(answer) => return Tried::Answered(AttemptOutcome::Accepted(answer)),
+                Submission::Refused(answer) => return Tried::Answered(AttemptOutcome::Refused(answer)),
+                Submission::Unknown(answer) => return Tried::Answered(AttemptOutcome::Unknown(answer)),
+                Submission::Unauthorised(answer) => return Tried::Unauthorised(answer),
+                Submission::Unavailable(answer) => {
+                    self.progress.note(format!("gateway away ({answer}); trying again in {backoff:?}"));
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        _ = self.stop.wait_for(|s| *s) => return Tried::Stopped(answer),
+                    }
+                    backoff = (backoff * 2).min(self.max_backoff);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The outbox on PostgreSQL.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use time::OffsetDateTime;
+
+use crate::outbox::{after_attempt, resolution_after_report};
+use crate::{
+    AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
+    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, StoreError,
+};
+
+const COLUMNS: &str = "id, run_id, round, reference, channel, recipient, lang, centre_id, body, state, attempts, \
+                       gateway_answer, resolution, queued_at, claimed_at, sent_at, final_at";
+
+fn corrupt(column: &str) -> StoreError {
+    StoreError::corrupt("outbox", column)
+}
+
+fn message(row: &PgRow) -> Result<OutboxMessage, StoreError> {
+    Ok(OutboxMessage {
+        id: row.try_get(0)?,
+        message: NewMessage {
+            run_id: row.try_get(1)?,
+            round: u32::try_from(row.try_get::<i32, _>(2)?).map_err(|_| corrupt("round"))?,
+            reference: row.try_get(3)?,
+            channel: OutboxChannel::parse(row.try_get(4)?).ok_or_else(|| corrupt("channel"))?,
+            recipient: row.try_get(5)?,
+            lang: row.try_get::<&str, _>(6)?.parse().map_err(|_| corrupt("lang"))?,
+            centre_id: row.try_get(7)?,
+            body: row.try_get(8)?,
+        },
+        state: OutboxState::parse(row.try_get(9)?).ok_or_else(|| corrupt("state"))?,
+        attempts: u32::try_from(row.try_get::<i32, _>(10)?).map_err(|_| corrupt("attempts"))?,
+        gateway_answer: row.try_get(11)?,
+        resolution: row
+            .try_get::<Option<&str>, _>(12)?
+            .map(|r| InDoubtResolution::parse(r).ok_or_else(|| corrupt("resolution")))
+            .transpose()?,
+        queued_at: row.try_get(13)?,
+        claimed_at: row.try_get(14)?,
+        sent_at: row.try_get(15)?,
+        final_at: row.try_get(16)?,
+    })
+}
+
+fn count_back(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| corrupt("count"))
+}
+
+fn int(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+pub(crate) async fn queue(
+    pool: &PgPool,
+    messages: &[NewMessage],
+    at: OffsetDateTime,
+) -> Result<QueueOutcome, StoreError> {
+    let mut outcome = QueueOutcome::default();
+    let mut tx = pool.begin().await?;
+    // In slices: one statement per few thousand rows rather than per row.
+    for slice in messages.chunks(5000) {
+        let column = |f: fn(&NewMessage) -> String| slice.iter().map(f).collect::<Vec<_>>();
+        let added = sqlx::query(
+            "INSERT INTO outbox (run_id, round, reference, channel, recipient, lang, centre_id, body, queued_at) \
+             SELECT r, o, f, c, t, l, ce, b, $9 FROM UNNEST($1::text[], $2::int[], $3::text[], $4::text[], \
+             $5::text[], $6::text[], $7::text[], $8::text[]) AS u(r, o, f, c, t, l, ce, b) ON CONFLICT DO NOTHING",
+        )
+        .bind(column(|m| m.run_id.clone()))
+        .bind(slice.iter().map(|m| int(m.round)).collect::<Vec<_>>())
+        .bind(column(|m| m.reference.clone()))
+        .bind(column(|m| m.channel.code().to_owned()))
+        .bind(column(|m| m.recipient.clone()))
+        .bind(column(|m| m.lang.code().to_owned()))
+        .bind(column(|m| m.centre_id.clone()))
+        .bind(column(|m| m.body.clone()))
+        .bind(at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        outcome.added += added;
+        outcome.already += slice.len() as u64 - added;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+pub(crate) async fn claim_next(
+    pool: &PgPool,
+    run_id: &str,
+    at: OffsetDateTime,
+) -> Result<Option<OutboxMessage>, StoreError> {
+    // SKIP LOCKED: concurrent senders each take a different message.
+    let sql = format!(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = $2 \
+         WHERE id = (SELECT id FROM outbox WHERE run_id = $1 AND state = 'pending' ORDER BY id LIMIT 1 \
+                     FOR UPDATE SKIP LOCKED) \
+         RETURNING {COLUMNS}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(at).fetch_optional(pool).await?;
+    row.as_ref().map(message).transpose()
+}
+
+pub(crate) async fn settle(
+    pool: &PgPool,
+    id: i64,
+    attempt: u32,
+    outcome: &AttemptOutcome,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let (state, answer) = after_attempt(outcome);
+    // Only the attempt still `sending` moves: a report may have overtaken
+    // the gateway's answer and already settled it further.
+    sqlx::query(
+        "UPDATE outbox SET state = $3, gateway_answer = $4, \
+         sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END, \
+         final_at = CASE WHEN $3 = 'failed' THEN $5 ELSE final_at END \
+         WHERE id = $1 AND attempts = $2 AND state = 'sending'",
+    )
+    .bind(id)
+    .bind(int(attempt))
+    .bind(state.code())
+    .bind(answer)
+    .bind(at)
+    .execute(pool)
+    .await?;
+    sqlx::query("UPDATE outbox SET gateway_answer = $2 WHERE id = $1 AND gateway_answer IS NULL")
+        .bind(id)
+        .bind(answer)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn record_report(pool: &PgPool, report: &DeliveryReport) -> Result<ReportOutcome, StoreError> {
+    let mut tx = pool.begin().await?;
+    let current: Option<String> = sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1 FOR UPDATE")
+        .bind(report.outbox_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(current) = current else { return Ok(ReportOutcome::UnknownMessage) };
+    let current = OutboxState::parse(&current).ok_or_else(|| corrupt("state"))?;
+    sqlx::query(
+        "INSERT INTO delivery_reports (outbox_id, attempt, status, answer, received_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(report.outbox_id)
+    .bind(int(report.attempt))
+    .bind(i32::try_from(report.status.code()).unwrap_or_default())
+    .bind(&report.answer)
+    .bind(report.received_at)
+    .execute(&mut *tx)
+    .await?;
+    let next = report.status.next_state(current);
+    if let Some(next) = next {
+        sqlx::query(
+            "UPDATE outbox SET state = $2, resolution = COALESCE($3, resolution), \
+             sent_at = COALESCE(sent_at, $4), final_at = CASE WHEN $5 THEN $4 ELSE final_at END WHERE id = $1",
+        )
+        .bind(report.outbox_id)
+        .bind(next.code())
+        .bind(resolution_after_report(current).map(|r| r.code()))
+        .bind(report.received_at)
+        .bind(next.is_final())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ReportOutcome::Recorded(next.unwrap_or(current)))
+}
+
+pub(crate) async fn mark_in_doubt(pool: &PgPool, run_id: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query("UPDATE outbox SET state = 'in_doubt' WHERE run_id = $1 AND state = 'sending'")
+        .bind(run_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn resolve_in_doubt(
+    pool: &PgPool,
+    id: i64,
+    resolution: InDoubtResolution,
+) -> Result<bool, StoreError> {
+    let state = if resolution == InDoubtResolution::Resent { "pending" } else { "in_doubt" };
+    let done = sqlx::query("UPDATE outbox SET state = $2, resolution = $3 WHERE id = $1 AND state = 'in_doubt'")
+        .bind(id)
+        .bind(state)
+        .bind(resolution.code())
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn retry_failed(pool: &PgPool, run_id: &str) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("UPDATE outbox SET state = 'pending', final_at = NULL WHERE run_id = $1 AND state = 'failed'")
+            .bind(run_id)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn messages(
+    pool: &PgPool,
+    run_id: &str,
+    state: Option<OutboxState>,
+) -> Result<Vec<OutboxMessage>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE run_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY id");
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(state.map(OutboxState::code)).fetch_all(pool).await?;
+    rows.iter().map(message).collect()
+}
+
+pub(crate) async fn counts(pool: &PgPool, run_id: &str) -> Result<Vec<OutboxCount>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT round, lang, centre_id, state, COUNT(*) FROM outbox WHERE run_id = $1 \
+         GROUP BY round, lang, centre_id, state ORDER BY round, lang, centre_id COLLATE \"C\", state",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxCount {
+                round: u32::try_from(row.try_get::<i32, _>(0)?).map_err(|_| corrupt("round"))?,
+                lang: row.try_get::<&str, _>(1)?.parse().map_err(|_| corrupt("lang"))?,
+                centre_id: row.try_get(2)?,
+                state: OutboxState::parse(row.try_get(3)?).ok_or_else(|| corrupt("state"))?,
+                count: count_back(row.try_get(4)?)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn open_counts(pool: &PgPool, run_id: &str) -> Result<Vec<(OutboxState, u64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) FROM outbox WHERE run_id = $1 \
+         AND state IN ('pending', 'sending', 'sent', 'in_doubt') GROUP BY state",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((OutboxState::parse(row.try_get(0)?).ok_or_else(|| corrupt("state"))?, count_back(row.try_get(1)?)?)))
+        .collect()
+}
+
+pub(crate) async fn reports(pool: &PgPool, outbox_id: i64) -> Result<Vec<DeliveryReport>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT attempt, status, answer, received_at FROM delivery_reports WHERE outbox_id = $1 \
+         ORDER BY received_at, ctid",
+    )
+    .bind(outbox_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DeliveryReport {
+                outbox_id,
+                attempt: u32::try_from(row.try_get::<i32, _>(0)?)
+                    .map_err(|_| StoreError::corrupt("delivery_reports", "attempt"))?,
+                status: DeliveryStatus::from_code(i64::from(row.try_get::<i32, _>(1)?))
+                    .ok_or_else(|| StoreError::corrupt("delivery_reports", "status"))?,
+                answer: row.try_get(2)?,
+                received_at: row.try_get(3)?,
+            })
+        })
+        .collect()
+}
