@@ -299,7 +299,11 @@ pub(crate) fn after_attempt(outcome: &AttemptOutcome) -> (OutboxState, &str) {
 impl crate::Store {
     /// Queues messages; one already queued (same run, round, reference and
     /// channel) is left as it is, so queueing twice adds nothing.
-    pub async fn queue_messages(&self, messages: Vec<NewMessage>, at: OffsetDateTime) -> Result<QueueOutcome, StoreError> {
+    pub async fn queue_messages(
+        &self,
+        messages: Vec<NewMessage>,
+        at: OffsetDateTime,
+    ) -> Result<QueueOutcome, StoreError> {
         match self {
             Store::Sqlite(db) => db.run(Purpose::Bulk, move |c| sqlite::queue(c, &messages, at)).await,
             Store::Postgres(pool) => postgres::queue(pool, &messages, at).await,
@@ -308,7 +312,11 @@ impl crate::Store {
 
     /// Claims the next pending message of `run_id` for sending: `sending`,
     /// one more attempt, committed before it returns.
-    pub async fn claim_next_message(&self, run_id: &str, at: OffsetDateTime) -> Result<Option<OutboxMessage>, StoreError> {
+    pub async fn claim_next_message(
+        &self,
+        run_id: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<OutboxMessage>, StoreError> {
         let run_id = run_id.to_owned();
         match self {
             Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::claim_next(c, &run_id, at)).await,
@@ -367,7 +375,11 @@ impl crate::Store {
     }
 
     /// The messages of `run_id` (in one state, or all), in queue order.
-    pub async fn outbox_messages(&self, run_id: &str, state: Option<OutboxState>) -> Result<Vec<OutboxMessage>, StoreError> {
+    pub async fn outbox_messages(
+        &self,
+        run_id: &str,
+        state: Option<OutboxState>,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
         let run_id = run_id.to_owned();
         match self {
             Store::Sqlite(db) => db.run(Purpose::Bulk, move |c| sqlite::messages(c, &run_id, state)).await,

@@ -113,8 +113,11 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
     let timeout = Duration::from_secs(args.request_timeout);
     let gateway =
         Gateway::new(&args.gateway_url, &args.username, &args.password, args.from.as_deref(), &reports_url, timeout)?;
-    let admin =
-        args.gateway_admin_url.as_deref().map(|url| GatewayAdmin::new(url, &args.gateway_admin_password, timeout)).transpose()?;
+    let admin = args
+        .gateway_admin_url
+        .as_deref()
+        .map(|url| GatewayAdmin::new(url, &args.gateway_admin_password, timeout))
+        .transpose()?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {

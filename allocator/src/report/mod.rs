@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod html;
+pub mod messages;
 pub mod rounds;
 
 use std::collections::{BTreeMap, HashMap};

@@ -46,15 +46,26 @@ impl GatewayAdmin {
 }
 
 /// Whether the `store-status.xml` listing has a message to `recipient`
-/// with `text`.
+/// with `text`. Kannel lists the text URL-encoded (`+` for a space).
 fn listed(listing: &str, recipient: &str, text: &str) -> bool {
-    let receiver = format!("<receiver>{}</receiver>", escape(recipient));
-    let data = format!("<msg-data>{}</msg-data>", escape(text));
-    listing.split("<message>").any(|entry| entry.contains(&receiver) && entry.contains(&data))
+    listing.split("<message>").skip(1).any(|entry| {
+        let receiver = element(entry, "receiver").map(unescape);
+        let data = element(entry, "msg-data").map(|d| {
+            form_urlencoded::parse(format!("t={}", unescape(d)).as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .collect::<String>()
+        });
+        receiver.as_deref() == Some(recipient) && data.as_deref() == Some(text)
+    })
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+fn element<'a>(entry: &'a str, name: &str) -> Option<&'a str> {
+    let (_, rest) = entry.split_once(&format!("<{name}>"))?;
+    rest.split_once(&format!("</{name}>")).map(|(value, _)| value)
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -63,9 +74,13 @@ mod tests {
 
     #[test]
     fn a_message_is_held_only_when_recipient_and_text_match() {
-        let listing = "<gateway>\n\t<message>\n\t<receiver>+60123</receiver>\n\t<msg-data>Hi A &amp; B</msg-data>\n\t</message>\n</gateway>";
-        assert!(listed(listing, "+60123", "Hi A & B"));
-        assert!(!listed(listing, "+60124", "Hi A & B"));
+        // As bearerbox lists them: the text URL-encoded when it is not plain.
+        let listing = "<gateway>\n\t<message>\n\t<receiver>+60123</receiver>\n\t\
+                       <msg-data>Hi+A%2FB+%26+%22C%22+1%2B1</msg-data>\n\t</message>\n\t<message>\n\t\
+                       <receiver>+60999</receiver>\n\t<msg-data>third</msg-data>\n\t</message>\n</gateway>";
+        assert!(listed(listing, "+60123", "Hi A/B & \"C\" 1+1"));
+        assert!(listed(listing, "+60999", "third"));
+        assert!(!listed(listing, "+60124", "Hi A/B & \"C\" 1+1"));
         assert!(!listed(listing, "+60123", "Hi A"));
     }
 }

@@ -59,7 +59,8 @@ impl Gateway {
     /// The full request URL for one attempt at one message.
     pub fn request_url(&self, message: &OutboxMessage) -> String {
         // %d: Kannel's status code; %A: its answer; the rest is ours.
-        let dlr_url = format!("{}/dlr?id={}&attempt={}&status=%d&answer=%A", self.reports_url, message.id, message.attempts);
+        let dlr_url =
+            format!("{}/dlr?id={}&attempt={}&status=%d&answer=%A", self.reports_url, message.id, message.attempts);
         let mut query = form_urlencoded::Serializer::new(String::new());
         query
             .append_pair("username", &self.username)

@@ -117,8 +117,7 @@ impl Sender {
             if count(OutboxState::Pending) > 0 {
                 continue;
             }
-            let waiting_for_grace =
-                count(OutboxState::InDoubt) > 0 && started.elapsed() < self.options.in_doubt_grace;
+            let waiting_for_grace = count(OutboxState::InDoubt) > 0 && started.elapsed() < self.options.in_doubt_grace;
             let outstanding = count(OutboxState::Sent) + count(OutboxState::InDoubt);
             if outstanding == 0 || (!waiting_for_grace && last_sent.elapsed() >= self.options.drain_timeout) {
                 break;
@@ -189,9 +188,11 @@ impl Sender {
         for message in in_doubt.iter().filter(|m| m.resolution != Some(InDoubtResolution::Queued)) {
             let resolution =
                 if admin.holds(message).await? { InDoubtResolution::Queued } else { InDoubtResolution::Resent };
-            if self.store.resolve_in_doubt(message.id, resolution).await? && resolution == InDoubtResolution::Resent
-            {
-                tracing::info!(reference = message.message.reference, "in doubt, and the gateway never had it: sending again");
+            if self.store.resolve_in_doubt(message.id, resolution).await? && resolution == InDoubtResolution::Resent {
+                tracing::info!(
+                    reference = message.message.reference,
+                    "in doubt, and the gateway never had it: sending again"
+                );
                 resent += 1;
             }
         }

@@ -21,10 +21,8 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total);
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} sent ({per_sec}, ETA {eta}) {msg}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} sent ({per_sec}, ETA {eta}) {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
@@ -42,7 +40,13 @@ impl Progress {
             let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
             let rate = state.0 as f64 / seconds;
             let eta = if rate > 0.0 { (self.total.saturating_sub(state.0)) as f64 / rate } else { 0.0 };
-            tracing::info!(sent = state.0, total = self.total, rate = format!("{rate:.0}/s"), eta = format!("{eta:.0}s"), "sending");
+            tracing::info!(
+                sent = state.0,
+                total = self.total,
+                rate = format!("{rate:.0}/s"),
+                eta = format!("{eta:.0}s"),
+                "sending"
+            );
         }
     }
 

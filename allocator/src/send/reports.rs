@@ -5,10 +5,10 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use store::{DeliveryReport, DeliveryStatus, ReportOutcome, Store};
 use tokio::sync::watch;

@@ -107,6 +107,16 @@ impl Kannel {
     pub fn start_gateway(&self) {
         self.script("start-box");
     }
+
+    /// Stops the fake SMSC: bearerbox queues what it is given.
+    pub fn stop_smsc(&self) {
+        self.script("stop-smsc");
+    }
+
+    /// Starts the fake SMSC again: the queued messages go out.
+    pub fn start_smsc(&self) {
+        self.script("start-smsc");
+    }
 }
 
 impl Drop for Kannel {

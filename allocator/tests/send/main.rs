@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use allocator::send::gateway::{Gateway, Submission};
+use allocator::send::queue::sms_messages;
 use kannel::Kannel;
 use store::testing::{Backend, TestDatabase, fresh};
-use store::{DeliveryStatus, OutboxMessage, OutboxState};
+use store::{DeliveryStatus, InDoubtResolution, OutboxMessage, OutboxState};
+use time::OffsetDateTime;
 
 /// After registration closes in the sample campaign.
 const CLOSED: &str = "2028-01-01T09:00:00+08:00";
@@ -82,11 +85,8 @@ async fn outbox(db: &TestDatabase) -> Vec<OutboxMessage> {
 async fn wait_until_sent(db: &TestDatabase, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let gone = outbox(db)
-            .await
-            .iter()
-            .filter(|m| matches!(m.state, OutboxState::Sent | OutboxState::Delivered))
-            .count();
+        let gone =
+            outbox(db).await.iter().filter(|m| matches!(m.state, OutboxState::Sent | OutboxState::Delivered)).count();
         if gone >= n {
             return;
         }
@@ -131,6 +131,29 @@ async fn each_arrived_exactly_once(db: &TestDatabase, kannel: &Kannel) {
     assert_eq!(received.len(), messages.len(), "the handset got only the outbox's messages");
     let undelivered: Vec<_> = messages.iter().filter(|m| m.state != OutboxState::Delivered).collect();
     assert!(undelivered.is_empty(), "{} not reported delivered, e.g. {:?}", undelivered.len(), undelivered.first());
+    report_agrees_with_the_handset(db, kannel);
+}
+
+/// `allocator report`'s messages.csv counts as delivered what the handset got.
+fn report_agrees_with_the_handset(db: &TestDatabase, kannel: &Kannel) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let report = allocator(db, "report", &["--out".into(), out.path().display().to_string()]).output();
+    let report = report.expect("the report runs");
+    succeeded(&report, "allocator report");
+    let stdout = String::from_utf8_lossy(&report.stdout);
+    let received = kannel.handset().len();
+    assert!(stdout.contains(&format!("messages: {received} delivered, 0 sent")), "{stdout}");
+    let mut reader = csv::Reader::from_path(out.path().join("messages.csv")).expect("messages.csv");
+    let headers = reader.headers().expect("a header").clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).expect("the column");
+    let (delivered, lang) = (column("delivered"), column("lang"));
+    let mut by_lang: BTreeMap<String, usize> = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.expect("a row");
+        *by_lang.entry(record[lang].to_owned()).or_default() += record[delivered].parse::<usize>().expect("a count");
+    }
+    assert_eq!(by_lang.values().sum::<usize>(), received, "{by_lang:?}");
+    assert!(by_lang.len() == 2, "both languages are counted: {by_lang:?}");
 }
 
 async fn every_applicant_gets_one_message_and_its_delivery_is_stored(backend: Backend) {
@@ -184,7 +207,70 @@ async fn a_gateway_outage_mid_send_is_retried_without_loss(backend: Backend) {
     each_arrived_exactly_once(&db, &kannel).await;
 }
 
+/// Claims the next pending message as a sender does before its request.
+async fn claim(db: &TestDatabase) -> OutboxMessage {
+    let run_id = run_id(db).await;
+    db.store.claim_next_message(&run_id, OffsetDateTime::now_utc()).await.expect("claim").expect("a pending message")
+}
+
+/// Polls the handset until `body` arrived (bounded).
+async fn wait_for_handset(kannel: &Kannel, body: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !kannel.handset().iter().any(|(_, text)| text == body) {
+        assert!(Instant::now() < deadline, "{body:?} never reached the handset{}", kannel.logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn messages_in_doubt_are_sent_again_only_when_the_gateway_never_had_them(backend: Backend) {
+    let Some(kannel) = Kannel::start() else { return };
+    let Some(db) = allocated(backend, 30, 4).await else { return };
+    let (run_id, catalogue) = (run_id(&db).await, allocator::load_catalogue(&data()).expect("sample data"));
+    let (applications, allocations) =
+        (db.store.all_applications().await.expect("read"), db.store.all_allocations().await.expect("read"));
+    let messages = sms_messages(&catalogue, &applications, &allocations, &run_id, None, None).expect("messages");
+    db.store.queue_messages(messages, OffsetDateTime::now_utc()).await.expect("queued");
+    let port = free_port();
+    let gateway = Gateway::new(
+        kannel.value("KANNEL_GATEWAY_URL"),
+        kannel.value("KANNEL_USERNAME"),
+        kannel.value("KANNEL_PASSWORD"),
+        None,
+        &format!("http://127.0.0.1:{port}"),
+        Duration::from_secs(5),
+    )
+    .expect("a client");
+    // A sender claimed three messages and died: the first reached Kannel
+    // and the handset, the second Kannel while the SMSC was away (it waits
+    // in bearerbox's queue), the third never left. Nobody listened for reports.
+    let (had, held, never) = (claim(&db).await, claim(&db).await, claim(&db).await);
+    assert!(matches!(gateway.submit(&had).await, Submission::Accepted(_)));
+    wait_for_handset(&kannel, &had.message.body).await;
+    kannel.stop_smsc();
+    assert!(matches!(gateway.submit(&held).await, Submission::Accepted(_)));
+
+    let sender = spawn_send(&db, &send_args(&kannel, port, &["--rate", "200"]));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let resolution = outbox(&db).await.into_iter().find(|m| m.id == held.id).and_then(|m| m.resolution);
+        if resolution == Some(InDoubtResolution::Queued) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the message in Kannel's queue was never found there: {resolution:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    kannel.start_smsc();
+    finished(sender, "the send after a crash");
+    each_arrived_exactly_once(&db, &kannel).await;
+    let after = outbox(&db).await;
+    let find = |id: i64| after.iter().find(|m| m.id == id).map(|m| (m.resolution, m.attempts));
+    assert_eq!(find(had.id), Some((Some(InDoubtResolution::Report), 1)), "its late report settled it");
+    assert_eq!(find(held.id), Some((Some(InDoubtResolution::Queued), 1)), "waited for, not resent");
+    assert_eq!(find(never.id), Some((Some(InDoubtResolution::Resent), 2)), "sent again: Kannel never had it");
+}
+
 store::on_both_backends!(
+    messages_in_doubt_are_sent_again_only_when_the_gateway_never_had_them,
     every_applicant_gets_one_message_and_its_delivery_is_stored,
     a_send_killed_mid_way_resumes_with_no_message_lost_or_doubled,
     a_gateway_outage_mid_send_is_retried_without_loss,

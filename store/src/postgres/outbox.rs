@@ -154,7 +154,7 @@ pub(crate) async fn record_report(pool: &PgPool, report: &DeliveryReport) -> Res
     let next = report.status.next_state(current);
     if let Some(next) = next {
         sqlx::query(
-            "UPDATE outbox SET state = $2, resolution = COALESCE($3, resolution), \
+            "UPDATE outbox SET state = $2, resolution = COALESCE(resolution, $3), \
              sent_at = COALESCE(sent_at, $4), final_at = CASE WHEN $5 THEN $4 ELSE final_at END WHERE id = $1",
         )
         .bind(report.outbox_id)
@@ -206,7 +206,8 @@ pub(crate) async fn messages(
     run_id: &str,
     state: Option<OutboxState>,
 ) -> Result<Vec<OutboxMessage>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE run_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY id");
+    let sql =
+        format!("SELECT {COLUMNS} FROM outbox WHERE run_id = $1 AND ($2::text IS NULL OR state = $2) ORDER BY id");
     let rows =
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(state.map(OutboxState::code)).fetch_all(pool).await?;
     rows.iter().map(message).collect()
@@ -242,7 +243,9 @@ pub(crate) async fn open_counts(pool: &PgPool, run_id: &str) -> Result<Vec<(Outb
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| Ok((OutboxState::parse(row.try_get(0)?).ok_or_else(|| corrupt("state"))?, count_back(row.try_get(1)?)?)))
+        .map(|row| {
+            Ok((OutboxState::parse(row.try_get(0)?).ok_or_else(|| corrupt("state"))?, count_back(row.try_get(1)?)?))
+        })
         .collect()
 }
 

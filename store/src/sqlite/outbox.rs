@@ -89,7 +89,11 @@ fn message(raw: RawMessage) -> Result<OutboxMessage, StoreError> {
     })
 }
 
-pub(crate) fn queue(c: &mut Connection, messages: &[NewMessage], at: OffsetDateTime) -> Result<QueueOutcome, StoreError> {
+pub(crate) fn queue(
+    c: &mut Connection,
+    messages: &[NewMessage],
+    at: OffsetDateTime,
+) -> Result<QueueOutcome, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut outcome = QueueOutcome::default();
     {
@@ -121,7 +125,11 @@ pub(crate) fn queue(c: &mut Connection, messages: &[NewMessage], at: OffsetDateT
     Ok(outcome)
 }
 
-pub(crate) fn claim_next(c: &mut Connection, run_id: &str, at: OffsetDateTime) -> Result<Option<OutboxMessage>, StoreError> {
+pub(crate) fn claim_next(
+    c: &mut Connection,
+    run_id: &str,
+    at: OffsetDateTime,
+) -> Result<Option<OutboxMessage>, StoreError> {
     let sql = format!(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2 \
          WHERE id = (SELECT id FROM outbox WHERE run_id = ?1 AND state = 'pending' ORDER BY id LIMIT 1) \
@@ -170,7 +178,7 @@ pub(crate) fn record_report(c: &mut Connection, report: &DeliveryReport) -> Resu
     let next = report.status.next_state(current);
     if let Some(next) = next {
         tx.prepare_cached(
-            "UPDATE outbox SET state = ?2, resolution = COALESCE(?3, resolution), \
+            "UPDATE outbox SET state = ?2, resolution = COALESCE(resolution, ?3), \
              sent_at = COALESCE(sent_at, ?4), final_at = CASE WHEN ?5 THEN ?4 ELSE final_at END WHERE id = ?1",
         )?
         .execute(params![
@@ -207,7 +215,11 @@ pub(crate) fn retry_failed(c: &mut Connection, run_id: &str) -> Result<u64, Stor
     Ok(n as u64)
 }
 
-pub(crate) fn messages(c: &mut Connection, run_id: &str, state: Option<OutboxState>) -> Result<Vec<OutboxMessage>, StoreError> {
+pub(crate) fn messages(
+    c: &mut Connection,
+    run_id: &str,
+    state: Option<OutboxState>,
+) -> Result<Vec<OutboxMessage>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM outbox WHERE run_id = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id");
     let mut statement = c.prepare(&sql)?;
     let raws = statement.query_map(params![run_id, state.map(OutboxState::code)], raw)?;
