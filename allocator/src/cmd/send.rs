@@ -8,7 +8,7 @@ use allocator::result_link::SiteUrl;
 use allocator::send::admin::GatewayAdmin;
 use allocator::send::gateway::Gateway;
 use allocator::send::reports::ReportListener;
-use allocator::send::{SendOptions, Sender};
+use allocator::send::{SendOptions, SendSummary, Sender};
 use clap::Args;
 
 use super::stored::{StaleArgs, Stored};
@@ -142,19 +142,36 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
     let summary = sender.run().await;
     listener.stop().await;
     let summary = summary?;
-    let open: Vec<String> = summary.open.iter().map(|(state, n)| format!("{n} {}", state.code())).collect();
-    println!(
-        "sent {} messages, {} refused by the gateway{}{}; still open: {}",
-        summary.sent,
-        summary.refused,
-        if summary.found_in_doubt > 0 {
-            format!("; {} found in doubt, {} of them sent again", summary.found_in_doubt, summary.resent)
-        } else {
-            String::new()
-        },
-        if summary.stopped { "; stopped before the end: run again to resume" } else { "" },
-        if open.is_empty() { "none".to_owned() } else { open.join(", ") }
-    );
+    println!("{}", outcome_line(&summary));
+    if args.gateway_admin_url.is_none() && summary.open.iter().any(|(state, _)| *state == store::OutboxState::InDoubt) {
+        eprintln!(
+            "messages in doubt got no report: pass --gateway-admin-url so the gateway's queue decides whether they are sent again"
+        );
+    }
     store.close().await;
     Ok(())
+}
+
+/// The send's outcome in one line for the operator.
+fn outcome_line(summary: &SendSummary) -> String {
+    let rate = summary.sent as f64 / summary.sending.as_secs_f64().max(1e-3);
+    let mut line = format!(
+        "sent {} messages in {:.1} s ({rate:.0}/s), {} refused by the gateway; ended after {:.1} s",
+        summary.sent,
+        summary.sending.as_secs_f64(),
+        summary.refused,
+        summary.total.as_secs_f64()
+    );
+    if summary.found_in_doubt > 0 {
+        line.push_str(&format!("; {} found in doubt", summary.found_in_doubt));
+    }
+    if summary.resent > 0 {
+        line.push_str(&format!("; {} in doubt sent again (the gateway never had them)", summary.resent));
+    }
+    if summary.stopped {
+        line.push_str("; stopped before the end: run again to resume");
+    }
+    let open: Vec<String> = summary.open.iter().map(|(state, n)| format!("{n} {}", state.code())).collect();
+    line.push_str(&format!("; still open: {}", if open.is_empty() { "none".to_owned() } else { open.join(", ") }));
+    line
 }

@@ -22,11 +22,12 @@ impl GatewayAdmin {
         Ok(GatewayAdmin { client, url: url.trim_end_matches('/').to_owned(), password: password.to_owned() })
     }
 
-    /// Whether the gateway's store holds a message to this recipient with
-    /// this text (the text names the reference, so it is this message).
-    pub async fn holds(&self, message: &OutboxMessage) -> anyhow::Result<bool> {
+    /// Which of `messages` the gateway's store holds (a message to the same
+    /// recipient with the same text: the text names the reference, so it
+    /// is that message). One listing for all of them.
+    pub async fn held<'m>(&self, messages: &'m [OutboxMessage]) -> anyhow::Result<Vec<&'m OutboxMessage>> {
         let listing = self.store_status().await?;
-        Ok(listed(&listing, &message.message.recipient, &message.message.body))
+        Ok(messages.iter().filter(|m| listed(&listing, &m.message.recipient, &m.message.body)).collect())
     }
 
     async fn store_status(&self) -> anyhow::Result<String> {

@@ -61,6 +61,10 @@ pub struct SendSummary {
     pub open: Vec<(OutboxState, u64)>,
     /// Whether it stopped early (Ctrl-C).
     pub stopped: bool,
+    /// From the start until the last request was answered.
+    pub sending: Duration,
+    /// From the start until the end (the last report, or the drain timeout).
+    pub total: Duration,
 }
 
 /// One send of one run's outbox.
@@ -104,6 +108,7 @@ impl Sender {
             if pending > 0 {
                 self.send_pending(pending, &counters).await?;
                 last_sent = Instant::now();
+                summary.sending = started.elapsed();
             }
             if *self.stop.borrow() {
                 summary.stopped = true;
@@ -131,6 +136,7 @@ impl Sender {
         summary.sent = counters.sent.load(Ordering::Relaxed);
         summary.refused = counters.refused.load(Ordering::Relaxed);
         summary.open = self.store.open_message_counts(&self.run_id).await?;
+        summary.total = started.elapsed();
         Ok(summary)
     }
 
@@ -174,20 +180,20 @@ impl Sender {
     /// Settles the messages in doubt that the gateway is known not to
     /// hold; returns how many were made pending again.
     async fn resolve_in_doubt(&self) -> anyhow::Result<u64> {
+        // Without the admin interface nothing proves the gateway lacks them:
+        // they stay in doubt, and the summary says how many.
+        let Some(admin) = &self.admin else { return Ok(0) };
         let in_doubt = self.store.outbox_messages(&self.run_id, Some(OutboxState::InDoubt)).await?;
-        let Some(admin) = &self.admin else {
-            if !in_doubt.is_empty() {
-                tracing::warn!(
-                    in_doubt = in_doubt.len(),
-                    "no report came for messages in doubt; without --gateway-admin-url they are not sent again"
-                );
-            }
+        let undecided: Vec<_> =
+            in_doubt.into_iter().filter(|m| m.resolution != Some(InDoubtResolution::Queued)).collect();
+        if undecided.is_empty() {
             return Ok(0);
-        };
+        }
+        let held: Vec<i64> = admin.held(&undecided).await?.iter().map(|m| m.id).collect();
         let mut resent = 0;
-        for message in in_doubt.iter().filter(|m| m.resolution != Some(InDoubtResolution::Queued)) {
+        for message in &undecided {
             let resolution =
-                if admin.holds(message).await? { InDoubtResolution::Queued } else { InDoubtResolution::Resent };
+                if held.contains(&message.id) { InDoubtResolution::Queued } else { InDoubtResolution::Resent };
             if self.store.resolve_in_doubt(message.id, resolution).await? && resolution == InDoubtResolution::Resent {
                 tracing::info!(
                     reference = message.message.reference,
