@@ -281,6 +281,14 @@ pub struct OutboxCount {
     pub count: u64,
 }
 
+/// The outbox's columns, in the order both backends read them.
+pub(crate) const COLUMNS: &str = "id, run_id, round, reference, channel, recipient, lang, centre_id, body, state, \
+                                  attempts, gateway_answer, resolution, queued_at, claimed_at, sent_at, final_at";
+
+pub(crate) fn corrupt(column: &str) -> StoreError {
+    StoreError::corrupt("outbox", column)
+}
+
 /// The stored text of a resolution, when a report settles a message in doubt.
 pub(crate) fn resolution_after_report(current: OutboxState) -> Option<InDoubtResolution> {
     (current == OutboxState::InDoubt).then_some(InDoubtResolution::Report)

@@ -4,18 +4,11 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 use time::OffsetDateTime;
 
-use crate::outbox::{after_attempt, resolution_after_report};
+use crate::outbox::{COLUMNS, after_attempt, corrupt, resolution_after_report};
 use crate::{
     AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
     OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, StoreError,
 };
-
-const COLUMNS: &str = "id, run_id, round, reference, channel, recipient, lang, centre_id, body, state, attempts, \
-                       gateway_answer, resolution, queued_at, claimed_at, sent_at, final_at";
-
-fn corrupt(column: &str) -> StoreError {
-    StoreError::corrupt("outbox", column)
-}
 
 fn message(row: &PgRow) -> Result<OutboxMessage, StoreError> {
     Ok(OutboxMessage {

@@ -4,18 +4,11 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use time::OffsetDateTime;
 
 use super::{count_back, instant, instant_text};
-use crate::outbox::{after_attempt, resolution_after_report};
+use crate::outbox::{COLUMNS, after_attempt, corrupt, resolution_after_report};
 use crate::{
     AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
     OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, StoreError,
 };
-
-const COLUMNS: &str = "id, run_id, round, reference, channel, recipient, lang, centre_id, body, state, attempts, \
-                       gateway_answer, resolution, queued_at, claimed_at, sent_at, final_at";
-
-fn corrupt(column: &str) -> StoreError {
-    StoreError::corrupt("outbox", column)
-}
 
 fn optional_instant(text: Option<String>, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
     text.map(|t| instant(&t, "outbox", column)).transpose()
