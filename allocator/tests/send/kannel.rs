@@ -65,7 +65,7 @@ impl Kannel {
             .collect()
     }
 
-    /// One of the values it printed (KANNEL_GATEWAY_URL, ...).
+    /// One of the values it printed (TEMUJANJI_GATEWAY_URL, ...).
     pub fn value(&self, key: &str) -> &str {
         self.env.get(key).map_or("", String::as_str)
     }
@@ -73,11 +73,11 @@ impl Kannel {
     /// The flags `allocator send` needs to use it.
     pub fn send_flags(&self) -> Vec<String> {
         [
-            ("--gateway-url", "KANNEL_GATEWAY_URL"),
-            ("--username", "KANNEL_USERNAME"),
-            ("--password", "KANNEL_PASSWORD"),
-            ("--gateway-admin-url", "KANNEL_ADMIN_URL"),
-            ("--gateway-admin-password", "KANNEL_ADMIN_PASSWORD"),
+            ("--gateway-url", "TEMUJANJI_GATEWAY_URL"),
+            ("--username", "TEMUJANJI_GATEWAY_USERNAME"),
+            ("--password", "TEMUJANJI_GATEWAY_PASSWORD"),
+            ("--gateway-admin-url", "TEMUJANJI_GATEWAY_ADMIN_URL"),
+            ("--gateway-admin-password", "TEMUJANJI_GATEWAY_ADMIN_PASSWORD"),
         ]
         .iter()
         .flat_map(|(flag, key)| [(*flag).to_owned(), self.value(key).to_owned()])

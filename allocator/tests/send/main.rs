@@ -232,9 +232,9 @@ async fn messages_in_doubt_are_sent_again_only_when_the_gateway_never_had_them(b
     db.store.queue_messages(messages, OffsetDateTime::now_utc()).await.expect("queued");
     let port = free_port();
     let gateway = Gateway::new(
-        kannel.value("KANNEL_GATEWAY_URL"),
-        kannel.value("KANNEL_USERNAME"),
-        kannel.value("KANNEL_PASSWORD"),
+        kannel.value("TEMUJANJI_GATEWAY_URL"),
+        kannel.value("TEMUJANJI_GATEWAY_USERNAME"),
+        kannel.value("TEMUJANJI_GATEWAY_PASSWORD"),
         None,
         &format!("http://127.0.0.1:{port}"),
         Duration::from_secs(5),
