@@ -104,12 +104,16 @@ pub(crate) async fn settle(
 ) -> Result<(), StoreError> {
     let (state, answer) = after_attempt(outcome);
     // Only the attempt still `sending` moves: a report may have overtaken
-    // the gateway's answer and already settled it further.
+    // the gateway's answer and already settled it further. One statement:
+    // each SET sees the row as it was.
     sqlx::query(
-        "UPDATE outbox SET state = $3, gateway_answer = $4, \
-         sent_at = CASE WHEN $3 = 'sent' THEN $5 ELSE sent_at END, \
-         final_at = CASE WHEN $3 = 'failed' THEN $5 ELSE final_at END \
-         WHERE id = $1 AND attempts = $2 AND state = 'sending'",
+        "UPDATE outbox SET \
+         state = CASE WHEN attempts = $2 AND state = 'sending' THEN $3 ELSE state END, \
+         sent_at = CASE WHEN attempts = $2 AND state = 'sending' AND $3 = 'sent' THEN $5 ELSE sent_at END, \
+         final_at = CASE WHEN attempts = $2 AND state = 'sending' AND $3 = 'failed' THEN $5 ELSE final_at END, \
+         gateway_answer = CASE WHEN attempts = $2 AND state = 'sending' THEN $4 \
+                               ELSE COALESCE(gateway_answer, $4) END \
+         WHERE id = $1",
     )
     .bind(id)
     .bind(int(attempt))
@@ -118,11 +122,6 @@ pub(crate) async fn settle(
     .bind(at)
     .execute(pool)
     .await?;
-    sqlx::query("UPDATE outbox SET gateway_answer = $2 WHERE id = $1 AND gateway_answer IS NULL")
-        .bind(id)
-        .bind(answer)
-        .execute(pool)
-        .await?;
     Ok(())
 }
 
