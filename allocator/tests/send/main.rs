@@ -207,6 +207,24 @@ async fn a_gateway_outage_mid_send_is_retried_without_loss(backend: Backend) {
     each_arrived_exactly_once(&db, &kannel).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_stops_cleanly_with_nothing_left_mid_request_and_a_rerun_resumes() {
+    let Some(kannel) = Kannel::start() else { return };
+    let Some(db) = allocated(Backend::Sqlite, 200, 5).await else { return };
+    let args = send_args(&kannel, free_port(), &["--rate", "40", "--concurrency", "4"]);
+    let sender = spawn_send(&db, &args);
+    wait_until_sent(&db, 40).await;
+    let interrupt = Command::new("kill").args(["-INT", &sender.id().to_string()]).status().expect("kill runs");
+    assert!(interrupt.success());
+    let stdout = finished(sender, "the interrupted send");
+    assert!(stdout.contains("stopped before the end"), "{stdout}");
+    let states: Vec<_> = outbox(&db).await.into_iter().map(|m| m.state).collect();
+    assert!(states.contains(&OutboxState::Pending), "it stopped early");
+    assert!(!states.contains(&OutboxState::Sending), "every request in flight was settled");
+    finished(spawn_send(&db, &args), "the resumed send");
+    each_arrived_exactly_once(&db, &kannel).await;
+}
+
 /// Claims the next pending message as a sender does before its request.
 async fn claim(db: &TestDatabase) -> OutboxMessage {
     let run_id = run_id(db).await;
