@@ -23,7 +23,7 @@ pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointme
 pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
 pub use outbox::{
     AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
-    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome,
+    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, Settle,
 };
 pub use postgres::Postgres;
 pub use rounds::{

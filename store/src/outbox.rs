@@ -185,6 +185,17 @@ pub enum AttemptOutcome {
     Unknown(String),
 }
 
+/// The gateway's answer to one attempt at one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settle {
+    /// The message.
+    pub id: i64,
+    /// The attempt answered (its `attempts` when claimed).
+    pub attempt: u32,
+    /// The answer.
+    pub outcome: AttemptOutcome,
+}
+
 /// A gateway's delivery status (Kannel's codes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatus {
@@ -318,21 +329,42 @@ impl crate::Store {
         }
     }
 
-    /// Claims the next pending message of `run_id` for sending: `sending`,
-    /// one more attempt, committed before it returns.
+    /// Claims up to `limit` pending messages of `run_id` for sending, in
+    /// queue order: `sending`, one more attempt, committed before it returns.
+    pub async fn claim_messages(
+        &self,
+        run_id: &str,
+        limit: usize,
+        at: OffsetDateTime,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let run_id = run_id.to_owned();
+        match self {
+            Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::claim(c, &run_id, limit, at)).await,
+            Store::Postgres(pool) => postgres::claim(pool, &run_id, limit, at).await,
+        }
+    }
+
+    /// [`Store::claim_messages`] for one message.
     pub async fn claim_next_message(
         &self,
         run_id: &str,
         at: OffsetDateTime,
     ) -> Result<Option<OutboxMessage>, StoreError> {
-        let run_id = run_id.to_owned();
+        Ok(self.claim_messages(run_id, 1, at).await?.pop())
+    }
+
+    /// Records the gateway's answers, in one transaction.
+    pub async fn settle_attempts(&self, mut attempts: Vec<Settle>, at: OffsetDateTime) -> Result<(), StoreError> {
+        // In id order, as reports are stored: concurrent transactions lock
+        // rows in one order and never deadlock.
+        attempts.sort_by_key(|a| a.id);
         match self {
-            Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::claim_next(c, &run_id, at)).await,
-            Store::Postgres(pool) => postgres::claim_next(pool, &run_id, at).await,
+            Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::settle(c, &attempts, at)).await,
+            Store::Postgres(pool) => postgres::settle(pool, &attempts, at).await,
         }
     }
 
-    /// Records how the gateway answered attempt `attempt` of message `id`.
+    /// [`Store::settle_attempts`] for one answer.
     pub async fn settle_attempt(
         &self,
         id: i64,
@@ -340,18 +372,35 @@ impl crate::Store {
         outcome: AttemptOutcome,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::settle(c, id, attempt, &outcome, at)).await,
-            Store::Postgres(pool) => postgres::settle(pool, id, attempt, &outcome, at).await,
-        }
+        self.settle_attempts(vec![Settle { id, attempt, outcome }], at).await
     }
 
-    /// Stores a delivery report and moves its message on.
-    pub async fn record_delivery_report(&self, report: DeliveryReport) -> Result<ReportOutcome, StoreError> {
-        match self {
-            Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::record_report(c, &report)).await,
-            Store::Postgres(pool) => postgres::record_report(pool, &report).await,
+    /// Stores delivery reports, in one transaction, and moves their
+    /// messages on; the outcomes are in the order of `reports`.
+    pub async fn record_delivery_reports(
+        &self,
+        reports: Vec<DeliveryReport>,
+    ) -> Result<Vec<ReportOutcome>, StoreError> {
+        // In message order (each message's reports as they came), for the
+        // lock order above; the outcomes are put back in the caller's order.
+        let mut order: Vec<usize> = (0..reports.len()).collect();
+        order.sort_by_key(|&i| reports[i].outbox_id);
+        let sorted: Vec<DeliveryReport> = order.iter().map(|&i| reports[i].clone()).collect();
+        let outcomes = match self {
+            Store::Sqlite(db) => db.run(Purpose::Small, move |c| sqlite::record_reports(c, &sorted)).await?,
+            Store::Postgres(pool) => postgres::record_reports(pool, &sorted).await?,
+        };
+        let mut in_order = vec![ReportOutcome::UnknownMessage; reports.len()];
+        for (&i, outcome) in order.iter().zip(outcomes) {
+            in_order[i] = outcome;
         }
+        Ok(in_order)
+    }
+
+    /// [`Store::record_delivery_reports`] for one report.
+    pub async fn record_delivery_report(&self, report: DeliveryReport) -> Result<ReportOutcome, StoreError> {
+        let outcome = self.record_delivery_reports(vec![report]).await?.pop();
+        Ok(outcome.unwrap_or(ReportOutcome::UnknownMessage))
     }
 
     /// Marks every message of `run_id` still `sending` (left by a sender

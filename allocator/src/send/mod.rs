@@ -8,6 +8,7 @@
 //! known not to have it (allocator/README.md, "Sending").
 
 pub mod admin;
+mod batch;
 pub mod gateway;
 mod pace;
 mod progress;
@@ -18,12 +19,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use store::{AttemptOutcome, InDoubtResolution, OutboxState, Store};
-use time::OffsetDateTime;
-use tokio::sync::watch;
+use store::{AttemptOutcome, InDoubtResolution, OutboxState, Settle, Store};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use admin::GatewayAdmin;
+use batch::{Claims, Settler};
 use gateway::{Gateway, Submission};
 use pace::Pace;
 use progress::Progress;
@@ -149,11 +150,16 @@ impl Sender {
     async fn send_pending(&self, pending: u64, counters: &Arc<Counters>) -> anyhow::Result<()> {
         let pace = Arc::new(Pace::new(self.options.rate));
         let progress = Arc::new(Progress::new(pending));
+        // A tenth of a second's worth at a time: few commits, and few
+        // messages claimed ahead of their request.
+        let batch = ((self.options.rate / 10.0) as usize).clamp(1, self.options.concurrency.max(1));
+        let claims = Arc::new(Claims::new(self.store.clone(), self.run_id.clone(), batch));
+        let settler = Settler::start(self.store.clone());
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..self.options.concurrency.max(1) {
             let worker = Worker {
-                store: self.store.clone(),
-                run_id: self.run_id.clone(),
+                claims: claims.clone(),
+                answers: settler.answers(),
                 gateway: self.gateway.clone(),
                 pace: pace.clone(),
                 progress: progress.clone(),
@@ -173,8 +179,17 @@ impl Sender {
                 workers.abort_all();
             }
         }
+        // Claimed but never requested: certainly not taken.
+        let unsent = claims.unsent().await;
+        let answers = settler.answers();
+        for message in unsent {
+            let outcome = AttemptOutcome::NotTaken("the send stopped before its request".to_owned());
+            let _ = answers.send(Settle { id: message.id, attempt: message.attempts, outcome });
+        }
+        drop(answers);
+        let settled = settler.finish().await;
         progress.finish();
-        result
+        result.and(settled)
     }
 
     /// Settles the messages in doubt that the gateway is known not to
@@ -207,8 +222,8 @@ impl Sender {
 }
 
 struct Worker {
-    store: Store,
-    run_id: String,
+    claims: Arc<Claims>,
+    answers: mpsc::UnboundedSender<Settle>,
     gateway: Gateway,
     pace: Arc<Pace>,
     progress: Arc<Progress>,
@@ -237,9 +252,7 @@ impl Worker {
                 () = self.pace.slot() => {}
                 _ = self.stop.wait_for(|s| *s) => return Ok(()),
             }
-            let Some(message) = self.store.claim_next_message(&self.run_id, OffsetDateTime::now_utc()).await? else {
-                return Ok(());
-            };
+            let Some(message) = self.claims.next().await? else { return Ok(()) };
             let (outcome, refusal) = match self.attempt(&message).await {
                 Tried::Answered(outcome) => (outcome, None),
                 Tried::Unauthorised(answer) => (AttemptOutcome::NotTaken(answer.clone()), Some(answer)),
@@ -260,7 +273,8 @@ impl Worker {
                 }
                 AttemptOutcome::NotTaken(_) => {}
             }
-            self.store.settle_attempt(message.id, message.attempts, outcome, OffsetDateTime::now_utc()).await?;
+            let settle = Settle { id: message.id, attempt: message.attempts, outcome };
+            self.answers.send(settle).map_err(|_| anyhow::anyhow!("the answers' writer stopped"))?;
             if let Some(answer) = refusal {
                 anyhow::bail!("the gateway refused our credentials ({answer}): check --username and --password");
             }

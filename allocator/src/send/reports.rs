@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde::Deserialize;
 use store::{DeliveryReport, DeliveryStatus, ReportOutcome, Store};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// A report as Kannel sends it.
 #[derive(Debug, Deserialize)]
@@ -23,7 +23,44 @@ struct RawReport {
     answer: String,
 }
 
-async fn receive(State(store): State<Store>, Query(raw): Query<RawReport>) -> (StatusCode, &'static str) {
+/// One report on its way to the writer, and where its outcome goes.
+type Pending = (DeliveryReport, oneshot::Sender<Option<ReportOutcome>>);
+
+/// The most reports stored in one transaction.
+const BATCH: usize = 500;
+
+/// Stores reports as they come, many to a transaction when many come at
+/// once (one commit each would cap how fast Kannel can call back).
+async fn write_reports(store: Store, mut received: mpsc::Receiver<Pending>) {
+    while let Some(first) = received.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match received.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (reports, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        match store.record_delivery_reports(reports).await {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(Some(outcome));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "delivery reports could not be stored; the gateway will call again");
+                for reply in replies {
+                    let _ = reply.send(None);
+                }
+            }
+        }
+    }
+}
+
+async fn receive(
+    State(writer): State<mpsc::Sender<Pending>>,
+    Query(raw): Query<RawReport>,
+) -> (StatusCode, &'static str) {
     let Some(status) = DeliveryStatus::from_code(raw.status) else {
         return (StatusCode::BAD_REQUEST, "unknown status");
     };
@@ -34,15 +71,16 @@ async fn receive(State(store): State<Store>, Query(raw): Query<RawReport>) -> (S
         answer: raw.answer,
         received_at: time::OffsetDateTime::now_utc(),
     };
-    match store.record_delivery_report(report).await {
-        Ok(ReportOutcome::Recorded(_)) => (StatusCode::OK, "stored"),
+    let (reply, outcome) = oneshot::channel();
+    if writer.send((report, reply)).await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping");
+    }
+    match outcome.await {
+        Ok(Some(ReportOutcome::Recorded(_))) => (StatusCode::OK, "stored"),
         // Not ours (another database, or a message since removed): say so
         // once rather than have Kannel call for ever.
-        Ok(ReportOutcome::UnknownMessage) => (StatusCode::NOT_FOUND, "no such message"),
-        Err(e) => {
-            tracing::warn!(error = %e, id = raw.id, "a delivery report could not be stored; the gateway will call again");
-            (StatusCode::SERVICE_UNAVAILABLE, "not stored")
-        }
+        Ok(Some(ReportOutcome::UnknownMessage)) => (StatusCode::NOT_FOUND, "no such message"),
+        Ok(None) | Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "not stored"),
     }
 }
 
@@ -61,14 +99,20 @@ impl ReportListener {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for delivery reports on {listen}: {e}"))?;
         let addr = listener.local_addr()?;
-        let app = Router::new().route("/dlr", get(receive)).with_state(store);
+        let (writer, received) = mpsc::channel(4 * BATCH);
+        let writing = tokio::spawn(write_reports(store, received));
+        let app = Router::new().route("/dlr", get(receive)).with_state(writer);
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 })
-                .await
+                .await;
+            // The router, and with it the writer's last sender, is gone:
+            // the writer ends once what it was given is stored.
+            let _ = writing.await;
+            served
         });
         Ok(ReportListener { addr, task, stop })
     }

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use crate::outbox::{COLUMNS, after_attempt, corrupt, resolution_after_report};
 use crate::{
-    AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
-    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, StoreError,
+    DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount, OutboxMessage,
+    OutboxState, QueueOutcome, ReportOutcome, Settle, StoreError,
 };
 
 fn message(row: &PgRow) -> Result<OutboxMessage, StoreError> {
@@ -79,57 +79,74 @@ pub(crate) async fn queue(
     Ok(outcome)
 }
 
-pub(crate) async fn claim_next(
+pub(crate) async fn claim(
     pool: &PgPool,
     run_id: &str,
+    limit: usize,
     at: OffsetDateTime,
-) -> Result<Option<OutboxMessage>, StoreError> {
-    // SKIP LOCKED: concurrent senders each take a different message.
+) -> Result<Vec<OutboxMessage>, StoreError> {
+    // SKIP LOCKED: concurrent senders each take different messages.
     let sql = format!(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = $2 \
-         WHERE id = (SELECT id FROM outbox WHERE run_id = $1 AND state = 'pending' ORDER BY id LIMIT 1 \
-                     FOR UPDATE SKIP LOCKED) \
+         WHERE id IN (SELECT id FROM outbox WHERE run_id = $1 AND state = 'pending' ORDER BY id LIMIT $3 \
+                      FOR UPDATE SKIP LOCKED) \
          RETURNING {COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(at).fetch_optional(pool).await?;
-    row.as_ref().map(message).transpose()
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(run_id).bind(at).bind(limit).fetch_all(pool).await?;
+    let mut claimed = rows.iter().map(message).collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by_key(|m| m.id);
+    Ok(claimed)
 }
 
-pub(crate) async fn settle(
-    pool: &PgPool,
-    id: i64,
-    attempt: u32,
-    outcome: &AttemptOutcome,
-    at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let (state, answer) = after_attempt(outcome);
-    // Only the attempt still `sending` moves: a report may have overtaken
-    // the gateway's answer and already settled it further. One statement:
-    // each SET sees the row as it was.
-    sqlx::query(
-        "UPDATE outbox SET \
-         state = CASE WHEN attempts = $2 AND state = 'sending' THEN $3 ELSE state END, \
-         sent_at = CASE WHEN attempts = $2 AND state = 'sending' AND $3 = 'sent' THEN $5 ELSE sent_at END, \
-         final_at = CASE WHEN attempts = $2 AND state = 'sending' AND $3 = 'failed' THEN $5 ELSE final_at END, \
-         gateway_answer = CASE WHEN attempts = $2 AND state = 'sending' THEN $4 \
-                               ELSE COALESCE(gateway_answer, $4) END \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(int(attempt))
-    .bind(state.code())
-    .bind(answer)
-    .bind(at)
-    .execute(pool)
-    .await?;
+pub(crate) async fn settle(pool: &PgPool, attempts: &[Settle], at: OffsetDateTime) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for settle in attempts {
+        let (state, answer) = after_attempt(&settle.outcome);
+        // Only the attempt still `sending` moves: a report may have overtaken
+        // the gateway's answer and already settled it further. One statement:
+        // each SET sees the row as it was.
+        sqlx::query(
+            "UPDATE outbox SET \
+             state = CASE WHEN attempts = $2 AND state = 'sending' THEN $3 ELSE state END, \
+             sent_at = CASE WHEN attempts = $2 AND state = 'sending' AND $3 = 'sent' THEN $5 ELSE sent_at END, \
+             final_at = CASE WHEN attempts = $2 AND state = 'sending' AND $3 = 'failed' THEN $5 ELSE final_at END, \
+             gateway_answer = CASE WHEN attempts = $2 AND state = 'sending' THEN $4 \
+                                   ELSE COALESCE(gateway_answer, $4) END \
+             WHERE id = $1",
+        )
+        .bind(settle.id)
+        .bind(int(settle.attempt))
+        .bind(state.code())
+        .bind(answer)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
-pub(crate) async fn record_report(pool: &PgPool, report: &DeliveryReport) -> Result<ReportOutcome, StoreError> {
+pub(crate) async fn record_reports(
+    pool: &PgPool,
+    reports: &[DeliveryReport],
+) -> Result<Vec<ReportOutcome>, StoreError> {
     let mut tx = pool.begin().await?;
+    let mut outcomes = Vec::with_capacity(reports.len());
+    for report in reports {
+        outcomes.push(record_report(&mut tx, report).await?);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+async fn record_report(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    report: &DeliveryReport,
+) -> Result<ReportOutcome, StoreError> {
     let current: Option<String> = sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1 FOR UPDATE")
         .bind(report.outbox_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     let Some(current) = current else { return Ok(ReportOutcome::UnknownMessage) };
     let current = OutboxState::parse(&current).ok_or_else(|| corrupt("state"))?;
@@ -141,7 +158,7 @@ pub(crate) async fn record_report(pool: &PgPool, report: &DeliveryReport) -> Res
     .bind(i32::try_from(report.status.code()).unwrap_or_default())
     .bind(&report.answer)
     .bind(report.received_at)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let next = report.status.next_state(current);
     if let Some(next) = next {
@@ -154,10 +171,9 @@ pub(crate) async fn record_report(pool: &PgPool, report: &DeliveryReport) -> Res
         .bind(resolution_after_report(current).map(|r| r.code()))
         .bind(report.received_at)
         .bind(next.is_final())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(ReportOutcome::Recorded(next.unwrap_or(current)))
 }
 

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use super::{count_back, instant, instant_text};
 use crate::outbox::{COLUMNS, after_attempt, corrupt, resolution_after_report};
 use crate::{
-    AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
-    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, StoreError,
+    DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount, OutboxMessage,
+    OutboxState, QueueOutcome, ReportOutcome, Settle, StoreError,
 };
 
 fn optional_instant(text: Option<String>, column: &str) -> Result<Option<OffsetDateTime>, StoreError> {
@@ -118,46 +118,60 @@ pub(crate) fn queue(
     Ok(outcome)
 }
 
-pub(crate) fn claim_next(
+pub(crate) fn claim(
     c: &mut Connection,
     run_id: &str,
+    limit: usize,
     at: OffsetDateTime,
-) -> Result<Option<OutboxMessage>, StoreError> {
+) -> Result<Vec<OutboxMessage>, StoreError> {
     let sql = format!(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1, claimed_at = ?2 \
-         WHERE id = (SELECT id FROM outbox WHERE run_id = ?1 AND state = 'pending' ORDER BY id LIMIT 1) \
+         WHERE id IN (SELECT id FROM outbox WHERE run_id = ?1 AND state = 'pending' ORDER BY id LIMIT ?3) \
          RETURNING {COLUMNS}"
     );
-    let raw = c.prepare_cached(&sql)?.query_row(params![run_id, instant_text(at)], raw).optional()?;
-    raw.map(message).transpose()
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut claimed = c
+        .prepare_cached(&sql)?
+        .query_map(params![run_id, instant_text(at), limit], raw)?
+        .map(|r| message(r?))
+        .collect::<Result<Vec<_>, _>>()?;
+    claimed.sort_by_key(|m| m.id);
+    Ok(claimed)
 }
 
-pub(crate) fn settle(
-    c: &mut Connection,
-    id: i64,
-    attempt: u32,
-    outcome: &AttemptOutcome,
-    at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let (state, answer) = after_attempt(outcome);
-    // Only the attempt still `sending` moves: a report may have overtaken
-    // the gateway's answer and already settled it further. One statement:
-    // each SET sees the row as it was.
-    c.prepare_cached(
-        "UPDATE outbox SET \
-         state = CASE WHEN attempts = ?2 AND state = 'sending' THEN ?3 ELSE state END, \
-         sent_at = CASE WHEN attempts = ?2 AND state = 'sending' AND ?3 = 'sent' THEN ?5 ELSE sent_at END, \
-         final_at = CASE WHEN attempts = ?2 AND state = 'sending' AND ?3 = 'failed' THEN ?5 ELSE final_at END, \
-         gateway_answer = CASE WHEN attempts = ?2 AND state = 'sending' THEN ?4 \
-                               ELSE COALESCE(gateway_answer, ?4) END \
-         WHERE id = ?1",
-    )?
-    .execute(params![id, attempt, state.code(), answer, instant_text(at)])?;
+pub(crate) fn settle(c: &mut Connection, attempts: &[Settle], at: OffsetDateTime) -> Result<(), StoreError> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        // Only the attempt still `sending` moves: a report may have overtaken
+        // the gateway's answer and already settled it further. One statement:
+        // each SET sees the row as it was.
+        let mut update = tx.prepare_cached(
+            "UPDATE outbox SET \
+             state = CASE WHEN attempts = ?2 AND state = 'sending' THEN ?3 ELSE state END, \
+             sent_at = CASE WHEN attempts = ?2 AND state = 'sending' AND ?3 = 'sent' THEN ?5 ELSE sent_at END, \
+             final_at = CASE WHEN attempts = ?2 AND state = 'sending' AND ?3 = 'failed' THEN ?5 ELSE final_at END, \
+             gateway_answer = CASE WHEN attempts = ?2 AND state = 'sending' THEN ?4 \
+                                   ELSE COALESCE(gateway_answer, ?4) END \
+             WHERE id = ?1",
+        )?;
+        let at = instant_text(at);
+        for settle in attempts {
+            let (state, answer) = after_attempt(&settle.outcome);
+            update.execute(params![settle.id, settle.attempt, state.code(), answer, at])?;
+        }
+    }
+    tx.commit()?;
     Ok(())
 }
 
-pub(crate) fn record_report(c: &mut Connection, report: &DeliveryReport) -> Result<ReportOutcome, StoreError> {
+pub(crate) fn record_reports(c: &mut Connection, reports: &[DeliveryReport]) -> Result<Vec<ReportOutcome>, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcomes = reports.iter().map(|report| record_report(&tx, report)).collect::<Result<Vec<_>, _>>()?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+fn record_report(tx: &Connection, report: &DeliveryReport) -> Result<ReportOutcome, StoreError> {
     let current: Option<String> = tx
         .prepare_cached("SELECT state FROM outbox WHERE id = ?1")?
         .query_row([report.outbox_id], |r| r.get(0))
@@ -183,7 +197,6 @@ pub(crate) fn record_report(c: &mut Connection, report: &DeliveryReport) -> Resu
             next.is_final()
         ])?;
     }
-    tx.commit()?;
     Ok(ReportOutcome::Recorded(next.unwrap_or(current)))
 }
 
