@@ -47,6 +47,9 @@ async fn queueing_the_same_messages_twice_adds_nothing(backend: Backend) {
     assert_eq!(stored.iter().map(|m| m.message.reference.as_str()).collect::<Vec<_>>(), ["A", "B", "C"]);
     assert!(stored.iter().all(|m| m.state == OutboxState::Pending && m.attempts == 0));
     assert_eq!(stored[1].message, message("B", Lang::Ms));
+    let claimed = db.store.claim_messages("run-1", 2, AT).await.expect("claimed");
+    assert_eq!(claimed.iter().map(|m| m.message.reference.as_str()).collect::<Vec<_>>(), ["A", "B"], "in queue order");
+    assert!(claimed.iter().all(|m| m.state == OutboxState::Sending && m.attempts == 1));
 }
 
 async fn a_claimed_message_goes_out_once_and_reports_move_it_forward_only(backend: Backend) {
