@@ -13,6 +13,19 @@ use tokio::task::JoinHandle;
 /// The most answers settled in one transaction.
 const SETTLE_BATCH: usize = 1000;
 
+/// Waits for one item, then takes those already waiting too, up to `max`;
+/// `None` once every sender is gone and nothing is left.
+pub(crate) async fn next_batch<T>(received: &mut mpsc::UnboundedReceiver<T>, max: usize) -> Option<Vec<T>> {
+    let mut batch = vec![received.recv().await?];
+    while batch.len() < max {
+        match received.try_recv() {
+            Ok(item) => batch.push(item),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
 /// Claimed messages waiting for a worker.
 pub struct Claims {
     store: Store,
@@ -55,14 +68,7 @@ impl Settler {
     pub fn start(store: Store) -> Settler {
         let (answers, mut received) = mpsc::unbounded_channel::<Settle>();
         let task = tokio::spawn(async move {
-            while let Some(first) = received.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < SETTLE_BATCH {
-                    match received.try_recv() {
-                        Ok(answer) => batch.push(answer),
-                        Err(_) => break,
-                    }
-                }
+            while let Some(batch) = next_batch(&mut received, SETTLE_BATCH).await {
                 store.settle_attempts(batch, OffsetDateTime::now_utc()).await?;
             }
             Ok(())

@@ -13,6 +13,8 @@ use serde::Deserialize;
 use store::{DeliveryReport, DeliveryStatus, ReportOutcome, Store};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::batch::next_batch;
+
 /// A report as Kannel sends it.
 #[derive(Debug, Deserialize)]
 struct RawReport {
@@ -31,15 +33,8 @@ const BATCH: usize = 500;
 
 /// Stores reports as they come, many to a transaction when many come at
 /// once (one commit each would cap how fast Kannel can call back).
-async fn write_reports(store: Store, mut received: mpsc::Receiver<Pending>) {
-    while let Some(first) = received.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match received.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+async fn write_reports(store: Store, mut received: mpsc::UnboundedReceiver<Pending>) {
+    while let Some(batch) = next_batch(&mut received, BATCH).await {
         let (reports, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
         match store.record_delivery_reports(reports).await {
             Ok(outcomes) => {
@@ -58,7 +53,7 @@ async fn write_reports(store: Store, mut received: mpsc::Receiver<Pending>) {
 }
 
 async fn receive(
-    State(writer): State<mpsc::Sender<Pending>>,
+    State(writer): State<mpsc::UnboundedSender<Pending>>,
     Query(raw): Query<RawReport>,
 ) -> (StatusCode, &'static str) {
     let Some(status) = DeliveryStatus::from_code(raw.status) else {
@@ -72,7 +67,7 @@ async fn receive(
         received_at: time::OffsetDateTime::now_utc(),
     };
     let (reply, outcome) = oneshot::channel();
-    if writer.send((report, reply)).await.is_err() {
+    if writer.send((report, reply)).is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "stopping");
     }
     match outcome.await {
@@ -99,7 +94,9 @@ impl ReportListener {
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen for delivery reports on {listen}: {e}"))?;
         let addr = listener.local_addr()?;
-        let (writer, received) = mpsc::channel(4 * BATCH);
+        // Unbounded: how many come at once is bounded by smsbox
+        // (`max-pending-requests`).
+        let (writer, received) = mpsc::unbounded_channel();
         let writing = tokio::spawn(write_reports(store, received));
         let app = Router::new().route("/dlr", get(receive)).with_state(writer);
         let (stop, mut stopped) = watch::channel(false);
