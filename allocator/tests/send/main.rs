@@ -225,6 +225,35 @@ async fn ctrl_c_stops_cleanly_with_nothing_left_mid_request_and_a_rerun_resumes(
     each_arrived_exactly_once(&db, &kannel).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_stop_the_send_with_every_message_still_pending() {
+    let Some(kannel) = Kannel::start() else { return };
+    let Some(db) = allocated(Backend::Sqlite, 20, 6).await else { return };
+    let mut args = send_args(&kannel, 0, &[]);
+    let password = args.iter().position(|a| a == "--password").expect("the flag") + 1;
+    args[password] = "not-the-password".into();
+    let refused = allocator(&db, "send", &args).output().expect("the sender runs");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(stderr.contains("refused our credentials") && stderr.contains("--password"), "{stderr}");
+    assert!(outbox(&db).await.iter().all(|m| m.state == OutboxState::Pending), "nothing went out or failed");
+    assert!(kannel.handset().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trial_run_is_not_sent_unless_asked() {
+    let Some(db) = fresh(Backend::Sqlite).await else { return };
+    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
+    loadgen::synth::run(&db.store, &catalogue, 10, 7, 1000).await.expect("synth");
+    let trial = ["--pretend-now", "2027-06-01T09:00:00+08:00", "--force", "--seed", "t"].map(String::from);
+    succeeded(&allocator(&db, "run", &trial).output().expect("runs"), "a trial run");
+    let flags = ["--gateway-url", "http://127.0.0.1:9/cgi-bin/sendsms", "--username", "u", "--password", "p"];
+    let refused = allocator(&db, "send", &flags.map(String::from)).output().expect("the sender runs");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("trial run") && stderr.contains("--allow-trial"), "{stderr}");
+    assert!(outbox(&db).await.is_empty(), "nothing queued");
+}
+
 /// Claims the next pending message as a sender does before its request.
 async fn claim(db: &TestDatabase) -> OutboxMessage {
     let run_id = run_id(db).await;
