@@ -316,7 +316,7 @@ impl Writer {
                 Err(error) => tracing::warn!(%error, retry_in = ?pause, "database still unavailable"),
             }
             std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs(5));
+            pause = (pause * 2).min(LONGEST_PROBE_PAUSE);
         }
         self.shared.set_database_up(true);
     }
@@ -379,6 +379,11 @@ fn settle(batch: &mut Vec<Submission>, outcomes: Vec<InsertOutcome>, started: In
     }
     *batch = again;
 }
+
+/// The longest pause between two probes of a database that is down. After
+/// a failover the new primary is found within this of its promotion; a
+/// probe costs one connection attempt per writer and instance.
+const LONGEST_PROBE_PAUSE: Duration = Duration::from_secs(1);
 
 /// How long a lone writer waits for more of a batch while every
 /// submission slot is taken. Then intake is refusing, its CPU is short, and

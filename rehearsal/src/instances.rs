@@ -126,7 +126,7 @@ impl Instances {
 
     /// Applications newly accepted, summed over the instances' `/metrics`
     /// (an instance that does not answer counts nothing).
-    async fn accepted(&self) -> u64 {
+    pub async fn accepted(&self) -> u64 {
         let mut total = 0;
         for port in &self.admin_ports {
             let Ok(response) = self.client.get(format!("http://127.0.0.1:{port}/metrics")).send().await else {

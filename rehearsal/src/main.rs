@@ -15,9 +15,13 @@
 //!    publishes the results and looks a sample of them up;
 //! 7. prints one table.
 //!
+//! With `--failover` the database is a pg_auto_failover cluster started for
+//! the run, and step 4 kills its primary instead (see `failover`).
+//!
 //! Any disagreement ends the run with an error and a non-zero exit.
 
 mod checks;
+mod failover;
 mod instances;
 mod results;
 mod setup;
@@ -85,6 +89,20 @@ struct Args {
     /// a rehearsal checks the files, not the cost, so it uses the fewest.
     #[arg(long, default_value_t = 1_000)]
     kdf_iterations: u32,
+    /// Rehearse on a pg_auto_failover cluster (a monitor and two nodes on
+    /// loopback, started with --pg-cluster and stopped after) and, once half
+    /// the applicants are accepted, SIGKILL its primary's postmaster and
+    /// keeper instead of an intake instance; report the 503 window and the
+    /// recovery time.
+    #[arg(long, conflicts_with = "postgres")]
+    failover: bool,
+    /// With --failover: the monitor's short timeouts (`FAST_FAILOVER=1`)
+    /// rather than pg_auto_failover's own.
+    #[arg(long, requires = "failover")]
+    fast_failover: bool,
+    /// The script that starts, kills and stops the cluster.
+    #[arg(long, default_value = "scripts/pg-cluster")]
+    pg_cluster: PathBuf,
 }
 
 /// Where the rehearsal keeps its files.
@@ -120,7 +138,7 @@ impl Work {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
-    if args.postgres.is_none() && args.instances != 1 {
+    if args.postgres.is_none() && !args.failover && args.instances != 1 {
         println!("SQLite has one writer process: rehearsing with 1 instance (give --postgres URL for more)");
         args.instances = 1;
     }
@@ -153,9 +171,12 @@ async fn main() -> anyhow::Result<()> {
     table.stage("bake the site", stage.elapsed(), "dist/en, dist/ms".into());
 
     let stage = Instant::now();
-    let database_url = match &args.postgres {
-        Some(url) => setup::fresh_postgres(url).await?,
-        None => format!("sqlite:{}", work.path("rehearsal.db").display()),
+    // Stopped when dropped: at the end, or on the first error.
+    let cluster = args.failover.then(|| failover::start_cluster(&args.pg_cluster, args.fast_failover)).transpose()?;
+    let database_url = match (&cluster, &args.postgres) {
+        (Some(cluster), _) => cluster.url().to_owned(),
+        (None, Some(url)) => setup::fresh_postgres(url).await?,
+        (None, None) => format!("sqlite:{}", work.path("rehearsal.db").display()),
     };
     let status = Command::new(args.bin.join("intake"))
         .args(["migrate", "--database-url", &database_url, "--data"])
@@ -187,15 +208,25 @@ async fn main() -> anyhow::Result<()> {
         .arg(work.path("acks.csv"))
         .arg("--rejected")
         .arg(work.path("rejected.csv"))
+        .arg("--timeline")
+        .arg(work.path("timeline.csv"))
         .stdout(std::fs::File::create(&summary_path)?)
         .spawn()
         .context("cannot start the load generator")?;
-    let crash = instances.crash_half_way(loadgen, args.applicants / 2).await?;
+    let (crash, flood_stage) = match &cluster {
+        Some(cluster) => {
+            let timeline = work.path("timeline.csv");
+            let failover =
+                failover::kill_primary_half_way(&instances, cluster, loadgen, args.applicants / 2, &timeline).await?;
+            (failover.describe(), "flood, primary killed")
+        }
+        None => (instances.crash_half_way(loadgen, args.applicants / 2).await?.describe(), "flood, crash, restart"),
+    };
     let load: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path)?)
         .context("the load generator did not print its summary")?;
     instances.stop_all()?;
     let flood = stage.elapsed();
-    table.stage("flood, crash, restart", flood, crash.describe());
+    table.stage(flood_stage, flood, crash);
     table.load(&load, &instances.submit_urls());
 
     // 5. Every acknowledged application stored once, nothing else.

@@ -195,6 +195,43 @@ async fn the_batch_writer_decides_every_case_on_its_own_thread(backend: Backend)
     assert_eq!(stored[0], first[0], "every field as written");
 }
 
+/// A batch that does not come back within the commit timeout (here, held
+/// behind another session's lock, as a commit waits for a lost standby) has
+/// an unknown outcome: the writer reports an error, never success, drops
+/// its connection, and the retry stores the application once, under its
+/// reference, whether or not the abandoned statement went through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_past_the_commit_timeout_is_not_acknowledged_and_its_retry_stores_it_once() {
+    use sqlx::Connection;
+    let Some(db) = fresh(Backend::Postgres).await else { return };
+    let schema = db.options.postgres_schema.clone().expect("a test schema");
+    let mut holder = sqlx::PgConnection::connect(&db.options.url).await.expect("a second session");
+    for statement in [format!("SET search_path TO \"{schema}\""), "BEGIN".into(), "LOCK TABLE applications".into()] {
+        sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut holder).await.expect("the table held");
+    }
+    let application = row(&catalogue(), "600101-01-1111", "Siti", "AAAAA-AAAAA");
+    let mut writer = db.store.batch_writer(std::time::Duration::from_secs(1)).expect("a writer opens");
+    let batch = application.clone();
+    let (mut writer, held) = tokio::task::spawn_blocking(move || {
+        let outcome = writer.insert_batch(&[&batch]);
+        (writer, outcome)
+    })
+    .await
+    .expect("the writer thread");
+    assert!(matches!(held, Err(store::StoreError::TimedOut(_))), "{held:?}");
+
+    sqlx::query("ROLLBACK").execute(&mut holder).await.expect("the table released");
+    let batch = application.clone();
+    let retried = tokio::task::spawn_blocking(move || writer.insert_batch(&[&batch]))
+        .await
+        .expect("the writer thread")
+        .expect("the retry on a new connection");
+    let found = InsertOutcome::AlreadyStored { reference: application.reference.clone() };
+    assert!(retried == [InsertOutcome::Inserted] || retried == [found], "{retried:?}");
+    let stored = db.store.all_applications().await.expect("read back");
+    assert_eq!(stored, [application], "stored once, as written");
+}
+
 /// A row edited by hand into something no application could be is
 /// reported with its reference and column, never read as something else.
 #[tokio::test]

@@ -12,14 +12,15 @@
 //! error on the next URL (as a load balancer fails over), until answered.
 //! Prints one JSON summary; `--acks FILE` writes `reference,id_number,status`
 //! for every 2xx and `--rejected FILE` `id_number,status` for every final
-//! 4xx, so a rehearsal can check the database against them.
+//! 4xx, so a rehearsal can check the database against them; `--timeline
+//! FILE` the time and status of every answer.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use campaign::RawApplication;
 use clap::Parser;
+use loadgen::submission::Submission;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
@@ -63,6 +64,10 @@ struct Args {
     /// Write `id_number,status` of every final 4xx here.
     #[arg(long)]
     rejected: Option<std::path::PathBuf>,
+    /// Write `unix_ms,status` of every answer here (0 for a lost
+    /// connection), to time an outage (`loadgen::outage`).
+    #[arg(long)]
+    timeline: Option<std::path::PathBuf>,
     /// Folder with the campaign files the applications are drawn from.
     #[arg(long, default_value = "data")]
     data: std::path::PathBuf,
@@ -74,6 +79,7 @@ struct Tally {
     latencies: loadgen::latency::Latencies,
     acks: Vec<(String, String, u16)>,
     rejected: Vec<(String, u16)>,
+    timeline: Vec<loadgen::outage::Answer>,
     /// Answers and 2xx by the URL that gave the final answer.
     by_url: std::collections::BTreeMap<String, (u64, u64)>,
     /// Requests still unanswered (503 or network error) when retrying had to stop.
@@ -81,28 +87,6 @@ struct Tally {
     invalid_sent: u64,
     duplicates_sent: u64,
     retries: u64,
-}
-
-/// One application as sent: serialised once, so repeats and retries send
-/// the same bytes without the load generator paying for them again.
-struct Submission {
-    id_number: String,
-    json: bytes::Bytes,
-}
-
-impl Submission {
-    /// The JSON body the site's script would send for `raw`.
-    fn new(raw: &RawApplication, campaign: &campaign::Campaign) -> anyhow::Result<Submission> {
-        let mut body = json!({
-            "id_type": raw.id_type, "id_number": raw.id_number, "full_name": raw.full_name,
-            "birth_date": raw.birth_date, "phone": raw.phone, "email": raw.email, "lang": raw.lang,
-            "centre": raw.centre, "accept_other_dates": raw.accept_other_dates, "consent": raw.consent,
-        });
-        for (week, pick) in campaign.weeks().zip(&raw.weeks) {
-            body[week.field_name()] = json!(pick);
-        }
-        Ok(Submission { id_number: raw.id_number.clone(), json: serde_json::to_vec(&body)?.into() })
-    }
 }
 
 #[tokio::main]
@@ -198,6 +182,9 @@ async fn main() -> anyhow::Result<()> {
                 let again = {
                     let mut t = tally.lock().expect("tally");
                     t.latencies.record(status, micros);
+                    if args.timeline.is_some() {
+                        t.timeline.push(loadgen::outage::Answer::now(status));
+                    }
                     match (status, reference) {
                         (200..=299, Some(reference)) => t.acks.push((reference, id_number, status)),
                         (400..=499, _) => t.rejected.push((id_number, status)),
@@ -258,6 +245,9 @@ async fn main() -> anyhow::Result<()> {
             writeln!(file, "{reference},{id},{status}")?;
         }
         file.flush()?;
+    }
+    if let Some(path) = &args.timeline {
+        loadgen::outage::write_timeline(path, &tally.timeline)?;
     }
     if let Some(path) = &args.rejected {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);

@@ -44,10 +44,11 @@ impl PgWriter {
         let PgWriter { servers, runtime, connection, commit_timeout } = self;
         let limit = *commit_timeout;
         runtime.block_on(async move {
-            if connection.is_none() {
-                *connection = Some(open_session(servers).await?);
-            }
-            let Some(open) = connection.as_mut() else { return Err(StoreError::NoWritableServer(String::new())) };
+            let open = match connection.take() {
+                Some(open) => open,
+                None => open_session(servers).await?,
+            };
+            let open = connection.insert(open);
             let outcome = match tokio::time::timeout(limit, work(open)).await {
                 Ok(outcome) => outcome,
                 Err(_) => Err(StoreError::TimedOut(limit)),
