@@ -155,6 +155,19 @@ impl Sender {
         let batch = ((self.options.rate / 10.0) as usize).clamp(1, self.options.concurrency.max(1));
         let claims = Arc::new(Claims::new(self.store.clone(), self.run_id.clone(), batch));
         let settler = Settler::start(self.store.clone());
+        // Workers stop on Ctrl-C, or when one of them meets a refusal that
+        // stops them all (a wrong password); each settles its request first.
+        let (halt, halted) = watch::channel(false);
+        let halt = Arc::new(halt);
+        let mut interrupt = self.stop.clone();
+        let forward = {
+            let halt = halt.clone();
+            tokio::spawn(async move {
+                if interrupt.wait_for(|s| *s).await.is_ok() {
+                    let _ = halt.send(true);
+                }
+            })
+        };
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..self.options.concurrency.max(1) {
             let worker = Worker {
@@ -164,7 +177,7 @@ impl Sender {
                 pace: pace.clone(),
                 progress: progress.clone(),
                 counters: counters.clone(),
-                stop: self.stop.clone(),
+                stop: halted.clone(),
                 max_backoff: self.options.max_backoff,
             };
             workers.spawn(worker.run());
@@ -172,13 +185,13 @@ impl Sender {
         let mut result = Ok(());
         while let Some(done) = workers.join_next().await {
             if let Err(e) = done.map_err(anyhow::Error::from).and_then(|r| r) {
-                // One worker's refusal (a wrong password) stops them all.
                 if result.is_ok() {
                     result = Err(e);
                 }
-                workers.abort_all();
+                let _ = halt.send(true);
             }
         }
+        forward.abort();
         // Claimed but never requested: certainly not taken.
         let unsent = claims.unsent().await;
         let answers = settler.answers();
