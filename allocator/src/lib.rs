@@ -16,6 +16,7 @@ pub mod round_run;
 pub mod rule;
 pub mod run;
 pub mod seed;
+pub mod send;
 pub mod staff_changes;
 pub mod staff_list;
 pub mod workbook;

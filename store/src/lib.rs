@@ -10,6 +10,7 @@
 mod allocation;
 mod amend;
 mod exports;
+mod outbox;
 mod postgres;
 mod rounds;
 mod row;
@@ -22,6 +23,10 @@ mod writer;
 pub use allocation::{AllocationInput, AllocationInputs, AllocationRow, Appointment, RunRecord};
 pub use amend::{AmendOutcome, Amendment, Channel, HistoryCounts};
 pub use exports::ExportRecord;
+pub use outbox::{
+    AttemptOutcome, DeliveryReport, DeliveryStatus, InDoubtResolution, NewMessage, OutboxChannel, OutboxCount,
+    OutboxMessage, OutboxState, QueueOutcome, ReportOutcome, Settle,
+};
 pub use postgres::Postgres;
 pub use rounds::{
     AttendanceImport, AttendanceRow, Decline, DeclineOutcome, DeclineRecord, FIRST_ROUND, RoundChange, RoundRecord,

@@ -10,6 +10,7 @@ mod report;
 mod round;
 mod run;
 mod scan;
+mod send;
 mod stored;
 
 use clap::Subcommand;
@@ -26,6 +27,9 @@ pub enum Command {
     CommitSeed(commit_seed::CommitSeedArgs),
     /// Write DIR/confirmations.csv: one message for every applicant, for the SMS/email gateway.
     Confirmations(confirmations::ConfirmationsArgs),
+    /// Queue every confirmation in the outbox and send what is pending through
+    /// Kannel, once each, with delivery reports; run again to resume.
+    Send(send::SendArgs),
     /// Write the staff lists: per centre and state folder, day lists and
     /// waiting lists (CSV), summary.csv and manifest.json.
     Export(export::ExportArgs),
@@ -53,6 +57,7 @@ impl Command {
             Command::Round(args) => round::run(args).await,
             Command::CommitSeed(args) => commit_seed::run(&args),
             Command::Confirmations(args) => confirmations::run(args).await,
+            Command::Send(args) => send::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Publish(args) => publish::run(args).await,
             Command::Attendance(args) => attendance::run(args).await,

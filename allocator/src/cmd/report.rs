@@ -14,8 +14,11 @@ pub async fn run(args: WriteFromStoredArgs) -> anyhow::Result<()> {
     print!("{}", report.rounds.summary());
     report.write(&args.out)?;
     allocator::report::rounds::write_days(&args.out, &report.rounds.days)?;
+    let messages = store.outbox_counts(&report.run.run_id).await?;
+    print!("{}", allocator::report::messages::summary(&messages));
+    allocator::report::messages::write(&args.out, &messages)?;
     println!(
-        "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv, busiest_days.csv and days.csv to {}",
+        "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv, busiest_days.csv, days.csv and messages.csv to {}",
         args.out.display()
     );
     store.close().await;

@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod html;
+pub mod messages;
 pub mod rounds;
 pub mod rounds_html;
 

@@ -6,6 +6,7 @@
 
 mod copy;
 pub(crate) mod exports;
+pub(crate) mod outbox;
 pub(crate) mod rounds;
 mod servers;
 mod writer;

@@ -29,6 +29,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "lottery commitment", include_str!("../../../migrations/sqlite/0007_lottery_commitment.sql")),
     (8, "application history", include_str!("../../../migrations/sqlite/0008_application_history.sql")),
     (10, "rounds", include_str!("../../../migrations/sqlite/0010_rounds.sql")),
+    (11, "outbox", include_str!("../../../migrations/sqlite/0011_outbox.sql")),
     (12, "exports", include_str!("../../../migrations/sqlite/0012_exports.sql")),
 ];
 

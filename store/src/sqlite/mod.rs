@@ -7,6 +7,7 @@ mod allocations;
 mod applications;
 mod exports;
 mod migrate;
+pub(crate) mod outbox;
 mod rounds;
 
 use std::path::{Path, PathBuf};
