@@ -103,17 +103,21 @@ pub fn parse_json(body: &[u8], weeks: u8) -> Result<RawApplication, Malformed> {
     Ok(raw)
 }
 
-/// What a withdrawal sends: the identity number that proves who asks,
-/// optionally the language to answer in, and (at the plain form's fixed
-/// address) the reference.
+/// What a withdrawal or a decline sends: the identity number that proves
+/// who asks, optionally the language to answer in, (at the plain form's
+/// fixed address) the reference, and for a decline whether to rejoin the
+/// waiting list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawWithdrawal {
+pub struct RawIdentity {
     /// As typed.
     pub id_number: String,
     /// `en` or `ms`, or empty.
     pub lang: String,
     /// As typed; empty when the address names the application.
     pub reference: String,
+    /// A decline's `rejoin`: a form's checkbox (present means yes, as
+    /// browsers send it) or a JSON boolean.
+    pub rejoin: bool,
 }
 
 /// The `reference` field of a change sent to the fixed address (a plain
@@ -136,9 +140,9 @@ pub fn reference_field(body: &[u8], format: Format) -> Result<String, Malformed>
     }
 }
 
-/// Reads a withdrawal's body, form or JSON; other fields are ignored.
-pub fn parse_withdrawal(body: &[u8], format: Format) -> Result<RawWithdrawal, Malformed> {
-    let mut raw = RawWithdrawal::default();
+/// Reads a withdrawal's or a decline's body, form or JSON; other fields are ignored.
+pub fn parse_identity(body: &[u8], format: Format) -> Result<RawIdentity, Malformed> {
+    let mut raw = RawIdentity::default();
     match format {
         Format::Form => {
             for (key, value) in form_urlencoded::parse(body) {
@@ -146,6 +150,7 @@ pub fn parse_withdrawal(body: &[u8], format: Format) -> Result<RawWithdrawal, Ma
                     "id_number" => raw.id_number = value.into_owned(),
                     "lang" => raw.lang = value.into_owned(),
                     "reference" => raw.reference = value.into_owned(),
+                    "rejoin" => raw.rejoin = !matches!(value.as_ref(), "" | "no" | "false" | "0"),
                     _ => {}
                 }
             }
@@ -154,6 +159,14 @@ pub fn parse_withdrawal(body: &[u8], format: Format) -> Result<RawWithdrawal, Ma
             let value: Value = serde_json::from_slice(body).map_err(|e| Malformed::Json(e.to_string()))?;
             let Value::Object(fields) = value else { return Err(Malformed::NotAnObject) };
             for (key, value) in fields {
+                if key == "rejoin" {
+                    raw.rejoin = match value {
+                        Value::Bool(b) => b,
+                        Value::Null => false,
+                        _ => return Err(Malformed::FieldType { field: key, expected: "true or false" }),
+                    };
+                    continue;
+                }
                 let slot = match key.as_str() {
                     "id_number" => &mut raw.id_number,
                     "lang" => &mut raw.lang,
@@ -243,7 +256,7 @@ mod tests {
             reference_field(br#"{"reference":7}"#, Format::Json),
             Err(Malformed::FieldType { field: "reference".into(), expected: "a string" })
         );
-        let withdrawal = parse_withdrawal(b"reference=K7M4Q-9XH2P&id_number=1&lang=ms", Format::Form).expect("form");
+        let withdrawal = parse_identity(b"reference=K7M4Q-9XH2P&id_number=1&lang=ms", Format::Form).expect("form");
         assert_eq!(withdrawal.reference, "K7M4Q-9XH2P");
     }
 }

@@ -95,3 +95,28 @@ fn unique_schema() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("test_{}_{}_{}", std::process::id(), nanos % 1_000_000_000, NEXT.fetch_add(1, Ordering::Relaxed))
 }
+
+/// A valid MyKad application of `name` for centre SGR-0001 of the sample
+/// data, any open day of each week, stored under `reference`: the row most
+/// store and route tests need.
+pub fn mykad_row(
+    catalogue: &campaign::Catalogue,
+    mykad: &str,
+    name: &str,
+    reference: &str,
+    submitted_at: time::OffsetDateTime,
+) -> crate::ApplicationRow {
+    let raw = campaign::RawApplication {
+        id_type: "mykad".into(),
+        id_number: mykad.into(),
+        full_name: name.into(),
+        phone: "0123456789".into(),
+        lang: "en".into(),
+        centre: "SGR-0001".into(),
+        weeks: vec!["any".into(); 3], // the sample campaign has three weeks
+        consent: true,
+        ..campaign::RawApplication::default()
+    };
+    let application = campaign::Application::parse(&raw, catalogue).expect("a valid application");
+    crate::ApplicationRow::new(&application, reference.into(), submitted_at)
+}

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use campaign::{Application, Catalogue, ChoiceMet, RawApplication, TimeWindow};
-use store::testing::{Backend, fresh};
+use campaign::{Catalogue, ChoiceMet, TimeWindow};
+use store::testing::{Backend, fresh, mykad_row};
 use store::{
     AllocationRow, AmendOutcome, Amendment, Appointment, AttendanceRow, Channel, Decline, DeclineOutcome, RoundRecord,
     RoundSave, RunRecord, Store, StoreError,
@@ -22,21 +22,7 @@ async fn allocated_store(store: &Store) {
     let catalogue = catalogue();
     let rows: Vec<_> = [("600101-01-1111", HELD), ("700101-01-2222", WAITING)]
         .into_iter()
-        .map(|(mykad, reference)| {
-            let raw = RawApplication {
-                id_type: "mykad".into(),
-                id_number: mykad.into(),
-                full_name: "Siti".into(),
-                phone: "0123456789".into(),
-                lang: "en".into(),
-                centre: "SGR-0001".into(),
-                weeks: vec!["any".into(); 3],
-                consent: true,
-                ..RawApplication::default()
-            };
-            let app = Application::parse(&raw, &catalogue).expect("valid application");
-            store::ApplicationRow::new(&app, reference.into(), datetime!(2027-01-02 03:04:05 UTC))
-        })
+        .map(|(mykad, reference)| mykad_row(&catalogue, mykad, "Siti", reference, datetime!(2027-01-02 03:04:05 UTC)))
         .collect();
     store.insert_batch(&rows).await.expect("stored");
     let run = RunRecord {

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use campaign::{Application, Catalogue, RawApplication};
-use store::testing::{Backend, fresh};
+use campaign::{Application, Catalogue};
+use store::testing::{Backend, fresh, mykad_row};
 use store::{ApplicationRow, InsertOutcome};
 use time::macros::datetime;
 
@@ -12,19 +12,7 @@ fn catalogue() -> Catalogue {
 }
 
 fn row(catalogue: &Catalogue, mykad: &str, name: &str, reference: &str) -> ApplicationRow {
-    let raw = RawApplication {
-        id_type: "mykad".into(),
-        id_number: mykad.into(),
-        full_name: name.into(),
-        phone: "0123456789".into(),
-        lang: "en".into(),
-        centre: "SGR-0001".into(),
-        weeks: vec!["any".into(); 3],
-        consent: true,
-        ..RawApplication::default()
-    };
-    let app = Application::parse(&raw, catalogue).expect("valid application");
-    ApplicationRow::new(&app, reference.into(), datetime!(2027-01-02 03:04:05.678 UTC))
+    mykad_row(catalogue, mykad, name, reference, datetime!(2027-01-02 03:04:05.678 UTC))
 }
 
 /// A passport application; the number may be all digits, as some countries' are.

@@ -81,16 +81,12 @@ async fn change_named(state: Arc<AppState>, reference: Option<String>, request: 
 /// A withdrawal of the application `reference` names, or the body's `reference` field.
 async fn withdraw_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
-        let raw = submission::parse_withdrawal(bytes, format)?;
+        let raw = submission::parse_identity(bytes, format)?;
         if let Ok(chosen) = raw.lang.parse::<Lang>() {
             *lang = chosen;
         }
         registration_is_open(state)?;
-        // A number that is no identity number cannot be the stored one.
-        let id_number = MyKadNumber::parse(&raw.id_number)
-            .map(|n| n.as_str().to_owned())
-            .or_else(|_| PassportNumber::parse(&raw.id_number).map(|n| n.as_str().to_owned()))
-            .map_err(|_| ApiError::NotFound)?;
+        let id_number = stored_id_number(&raw.id_number)?;
         let reference = reference::parse(reference.as_deref().unwrap_or(&raw.reference)).ok_or(ApiError::NotFound)?;
         Ok(Amendment::Withdraw { reference, id_number, at: state.clock.now(), via: channel(format) })
     })
@@ -137,6 +133,15 @@ fn registration_is_open(state: &AppState) -> Result<(), ApiError> {
         RegistrationStatus::Closed => Err(ApiError::Closed),
         RegistrationStatus::Open => Ok(()),
     }
+}
+
+/// The identity number as stored. A number that is no identity number
+/// cannot be the stored one: not found, like a mismatched one.
+pub(crate) fn stored_id_number(typed: &str) -> Result<String, ApiError> {
+    MyKadNumber::parse(typed)
+        .map(|n| n.as_str().to_owned())
+        .or_else(|_| PassportNumber::parse(typed).map(|n| n.as_str().to_owned()))
+        .map_err(|_| ApiError::NotFound)
 }
 
 pub(crate) fn channel(format: Format) -> Channel {

@@ -13,16 +13,14 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::post;
-use campaign::application::{MyKadNumber, PassportNumber};
 use campaign::{Lang, reference};
-use serde_json::Value;
 use store::{Amendment, Decline};
 
 use crate::error::ApiError;
 use crate::paths;
-use crate::routes::amendments::{amend, channel};
+use crate::routes::amendments::{amend, channel, stored_id_number};
 use crate::state::AppState;
-use crate::submission::{Format, Malformed};
+use crate::submission;
 
 /// The decline route.
 pub fn router() -> Router<Arc<AppState>> {
@@ -41,19 +39,12 @@ async fn decline_by_form(State(state): State<Arc<AppState>>, request: Request) -
 /// A decline of the application `reference` names, or the body's `reference` field.
 async fn decline_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
-        let raw = parse(bytes, format)?;
+        let raw = submission::parse_identity(bytes, format)?;
         if let Ok(chosen) = raw.lang.parse::<Lang>() {
             *lang = chosen;
         }
-        // A number that is no identity number cannot be the stored one.
-        let id_number = MyKadNumber::parse(&raw.id_number)
-            .map(|n| n.as_str().to_owned())
-            .or_else(|_| PassportNumber::parse(&raw.id_number).map(|n| n.as_str().to_owned()))
-            .map_err(|_| ApiError::NotFound)?;
-        let typed = match reference {
-            Some(reference) => reference,
-            None => crate::submission::reference_field(bytes, format)?,
-        };
+        let id_number = stored_id_number(&raw.id_number)?;
+        let typed = reference.unwrap_or(raw.reference);
         let reference = reference::parse(&typed).ok_or(ApiError::NotFound)?;
         let now = state.clock.now();
         Ok(Amendment::Decline(Decline {
@@ -68,63 +59,27 @@ async fn decline_named(state: Arc<AppState>, reference: Option<String>, request:
     .await
 }
 
-/// What a decline sends: the identity number, whether to rejoin the
-/// waiting list, and optionally the language to answer in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct RawDecline {
-    id_number: String,
-    lang: String,
-    rejoin: bool,
-}
-
-/// Reads a decline's body, form or JSON; other fields are ignored. The
-/// form's `rejoin` is a checkbox (present means yes, as browsers send it).
-fn parse(body: &[u8], format: Format) -> Result<RawDecline, ApiError> {
-    let mut raw = RawDecline::default();
-    match format {
-        Format::Form => {
-            for (key, value) in form_urlencoded::parse(body) {
-                match key.as_ref() {
-                    "id_number" => raw.id_number = value.into_owned(),
-                    "lang" => raw.lang = value.into_owned(),
-                    "rejoin" => raw.rejoin = !matches!(value.as_ref(), "" | "no" | "false" | "0"),
-                    _ => {}
-                }
-            }
-        }
-        Format::Json => {
-            let value: Value = serde_json::from_slice(body).map_err(|e| Malformed::Json(e.to_string()))?;
-            let Value::Object(fields) = value else { return Err(Malformed::NotAnObject.into()) };
-            for (key, value) in fields {
-                match (key.as_str(), value) {
-                    ("id_number", Value::String(s)) => raw.id_number = s,
-                    ("lang", Value::String(s)) => raw.lang = s,
-                    ("id_number" | "lang", Value::Null) => {}
-                    ("id_number" | "lang", _) => {
-                        return Err(Malformed::FieldType { field: key, expected: "a string" }.into());
-                    }
-                    ("rejoin", Value::Bool(b)) => raw.rejoin = b,
-                    ("rejoin", Value::Null) => {}
-                    ("rejoin", _) => return Err(Malformed::FieldType { field: key, expected: "true or false" }.into()),
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok(raw)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::submission::{Format, Malformed};
 
     #[test]
     fn a_form_checkbox_and_a_json_boolean_both_ask_to_rejoin() {
+        let parse = submission::parse_identity;
         let form = parse(b"id_number=600101-14-5001&rejoin=on&lang=ms", Format::Form).expect("read");
-        assert_eq!(form, RawDecline { id_number: "600101-14-5001".into(), lang: "ms".into(), rejoin: true });
+        assert_eq!(
+            form,
+            submission::RawIdentity {
+                id_number: "600101-14-5001".into(),
+                lang: "ms".into(),
+                reference: String::new(),
+                rejoin: true
+            }
+        );
         assert!(!parse(b"id_number=1", Format::Form).expect("read").rejoin);
         assert!(parse(br#"{"id_number":"1","rejoin":true}"#, Format::Json).expect("read").rejoin);
         let wrong = parse(br#"{"id_number":"1","rejoin":"yes"}"#, Format::Json);
-        assert!(matches!(wrong, Err(ApiError::Malformed(Malformed::FieldType { .. }))), "{wrong:?}");
+        assert!(matches!(wrong, Err(Malformed::FieldType { .. })), "{wrong:?}");
     }
 }

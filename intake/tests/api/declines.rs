@@ -2,10 +2,10 @@
 //! rejoining the waiting list), proven by their identity number, answered
 //! like a withdrawal, and kept on record.
 
-use campaign::{Application, Catalogue, ChoiceMet, RawApplication, TimeWindow};
+use campaign::{Catalogue, ChoiceMet, TimeWindow};
 use serde_json::{Value, json};
 use store::on_both_backends;
-use store::testing::Backend;
+use store::testing::{Backend, mykad_row};
 use store::{AllocationRow, ApplicationRow, Appointment, Channel, RunRecord};
 use time::macros::{date, datetime, time};
 
@@ -31,21 +31,7 @@ async fn allocated(app: &TestApp, day: time::Date) -> (String, String) {
     let catalogue = Catalogue::load(&data_dir()).expect("sample data");
     let rows: Vec<ApplicationRow> = [(HOLDER, "K7M4Q-9XH2P"), (WAITING, "R2T8W-3NB6C")]
         .into_iter()
-        .map(|(mykad, reference)| {
-            let raw = RawApplication {
-                id_type: "mykad".into(),
-                id_number: mykad.into(),
-                full_name: "Siti".into(),
-                phone: "0123456789".into(),
-                lang: "en".into(),
-                centre: "SGR-0001".into(),
-                weeks: vec!["any".into(); 3],
-                consent: true,
-                ..RawApplication::default()
-            };
-            let application = Application::parse(&raw, &catalogue).expect("valid");
-            ApplicationRow::new(&application, reference.into(), datetime!(2027-06-01 10:00 UTC))
-        })
+        .map(|(mykad, reference)| mykad_row(&catalogue, mykad, "Siti", reference, datetime!(2027-06-01 10:00 UTC)))
         .collect();
     app.store().insert_batch(&rows).await.expect("stored");
     let row = |reference: &str, priority, appointment: Option<Appointment>| AllocationRow {
