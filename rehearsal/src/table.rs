@@ -106,7 +106,7 @@ impl Table {
     /// A send through the local Kannel.
     pub fn sms(&mut self, sent: &Sent) {
         self.sms.push((
-            format!("round {}: people, received, delivered", sent.round),
+            format!("round {}: for, received, delivered", sent.round),
             format!("{}, {} (none twice), {} (outbox and report)", sent.people, sent.received, sent.delivered),
         ));
         self.sms.push((format!("round {}: allocator send", sent.round), sent.outcome.clone()));
