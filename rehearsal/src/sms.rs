@@ -235,7 +235,7 @@ pub async fn send_and_check(
 }
 
 /// `allocator report` counts `delivered` messages of `round` in messages.csv
-/// and, in its printed summary, `all` messages delivered and none open.
+/// and report.json and, in its printed summary, `all` messages delivered and none open.
 fn report_agrees(allocator: &Allocator<'_>, round: u32, delivered: u64, all: u64) -> anyhow::Result<()> {
     let out = allocator.out.join(format!("after-send-round-{round}"));
     let said =
@@ -257,5 +257,14 @@ fn report_agrees(allocator: &Allocator<'_>, round: u32, delivered: u64, all: u64
         }
     }
     ensure!(in_csv == delivered, "{}: {in_csv} delivered in round {round}, the outbox {delivered}", path.display());
+    let path = out.join("report.json");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+        .with_context(|| format!("{} is not JSON", path.display()))?;
+    let in_json = &json["messages"]["by_round"][round.to_string()]["delivered"];
+    ensure!(
+        in_json.as_u64() == Some(delivered),
+        "{}: {in_json} delivered in round {round}, the outbox {delivered}",
+        path.display()
+    );
     Ok(())
 }
