@@ -13,9 +13,12 @@
 //! 6. runs the allocator, the confirmations, the exports and the report and
 //!    checks that their counts agree with each other and with the database;
 //!    publishes the results and looks a sample of them up;
-//! 7. with `--decline-share`, declines that share of the held places through
-//!    intake and runs round 2 (see `rounds.rs`);
-//! 8. prints one table.
+//! 7. sends the confirmations through a local Kannel and its fake SMSC
+//!    and checks what arrived against the outbox and the report (see `sms`;
+//!    `--no-sms` skips it, as does a machine without Kannel);
+//! 8. with `--decline-share`, declines that share of the held places through
+//!    intake and runs round 2 (see `rounds.rs`), and sends its messages;
+//! 9. prints one table.
 //!
 //! With `--failover` the database is a pg_auto_failover cluster started for
 //! the run, and step 4 kills its primary instead (see `failover`).
@@ -28,6 +31,7 @@ mod instances;
 mod results;
 mod rounds;
 mod setup;
+mod sms;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -111,6 +115,13 @@ struct Args {
     /// the waiting list (0: no second round).
     #[arg(long, default_value_t = 0.0)]
     decline_share: f64,
+    /// Do not send the confirmations through a local Kannel (they are sent
+    /// by default when Kannel is installed).
+    #[arg(long)]
+    no_sms: bool,
+    /// The script that starts and stops the local Kannel.
+    #[arg(long, default_value = "scripts/kannel-local")]
+    kannel_local: PathBuf,
 }
 
 /// Where the rehearsal keeps its files.
@@ -271,6 +282,24 @@ async fn main() -> anyhow::Result<()> {
     table.stage("confirmations, exports, report", stage.elapsed(), counts.describe());
     table.allocation(&run, &counts);
 
+    // Stopped when dropped: at the end, or on the first error.
+    let mut gateway = None;
+    if sms::wanted(args.no_sms)? {
+        let stage = Instant::now();
+        let gateway = gateway.insert(sms::Gateway::start(&args.kannel_local, &work.path("kannel"))?);
+        let sender = sms::Allocator { bin: &allocator, store_flags: &store_flags, out: &out };
+        let sent = sms::send_and_check(gateway, &store, &sender, None).await?;
+        ensure!(
+            sent.people == run.allocated + run.waitlisted,
+            "{} confirmations sent, but the run allocated {} and waitlisted {}",
+            sent.people,
+            run.allocated,
+            run.waitlisted
+        );
+        table.stage("send confirmations via Kannel", stage.elapsed(), sent.describe());
+        table.sms(&sent);
+    }
+
     let stage = Instant::now();
     let kdf = args.kdf_iterations.to_string();
     run_command(
@@ -297,7 +326,22 @@ async fn main() -> anyhow::Result<()> {
         };
         let checked = rounds::decline_and_round(&store, &phase).await?;
         table.stage("declines via intake, round 2", stage.elapsed(), checked.describe());
+        if let Some(gateway) = gateway.as_mut() {
+            let stage = Instant::now();
+            let sender = sms::Allocator { bin: &allocator, store_flags: &store_flags, out: &out };
+            let sent = sms::send_and_check(gateway, &store, &sender, Some(checked.round.round)).await?;
+            ensure!(
+                sent.people >= checked.round.given,
+                "round {}: {} messages, but it gave {} places",
+                sent.round,
+                sent.people,
+                checked.round.given
+            );
+            table.stage("send round 2's messages via Kannel", stage.elapsed(), sent.describe());
+            table.sms(&sent);
+        }
     }
+    drop(gateway);
     store.close().await;
 
     table.stage("total", started.elapsed(), String::new());

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::checks::{Counts, Integrity};
+use crate::sms::Sent;
 
 /// Lines gathered as the rehearsal goes, printed at the end.
 #[derive(Default)]
@@ -14,6 +15,7 @@ pub struct Table {
     load: Vec<(String, String)>,
     integrity: Vec<(String, String)>,
     allocation: Vec<(String, String)>,
+    sms: Vec<(String, String)>,
 }
 
 impl Table {
@@ -100,6 +102,15 @@ impl Table {
             ("day-list rows + waiting-list rows".to_owned(), (counts.day_list_rows + counts.waitlist_rows).to_string()),
         ];
     }
+
+    /// A send through the local Kannel.
+    pub fn sms(&mut self, sent: &Sent) {
+        self.sms.push((
+            format!("round {}: for, received, delivered", sent.round),
+            format!("{}, {} (none twice), {} (outbox and report)", sent.people, sent.received, sent.delivered),
+        ));
+        self.sms.push((format!("round {}: allocator send", sent.round), sent.outcome.clone()));
+    }
 }
 
 impl fmt::Display for Table {
@@ -109,9 +120,15 @@ impl fmt::Display for Table {
         for (name, took, detail) in &self.stages {
             writeln!(f, "{name:<34} {:>9.1}  {detail}", took.as_secs_f64())?;
         }
-        for (title, rows) in
-            [("load", &self.load), ("answers vs database", &self.integrity), ("allocation", &self.allocation)]
-        {
+        for (title, rows) in [
+            ("load", &self.load),
+            ("answers vs database", &self.integrity),
+            ("allocation", &self.allocation),
+            ("confirmations by SMS (local Kannel, fake SMSC)", &self.sms),
+        ] {
+            if rows.is_empty() {
+                continue;
+            }
             writeln!(f)?;
             writeln!(f, "{title}")?;
             for (name, value) in rows {

@@ -10,13 +10,13 @@ pub async fn run(args: WriteFromStoredArgs) -> anyhow::Result<()> {
     let (declines, rounds, attendance) = (store.declines().await?, store.rounds().await?, store.attendance().await?);
     report.rounds =
         allocator::report::rounds::RoundFigures::new(&catalogue, &allocations, rounds, &declines, &attendance);
+    report.messages = store.outbox_counts(&report.run.run_id).await?;
     print!("{}", report.summary());
     print!("{}", report.rounds.summary());
+    print!("{}", allocator::report::messages::summary(&report.messages));
     report.write(&args.out)?;
     allocator::report::rounds::write_days(&args.out, &report.rounds.days)?;
-    let messages = store.outbox_counts(&report.run.run_id).await?;
-    print!("{}", allocator::report::messages::summary(&messages));
-    allocator::report::messages::write(&args.out, &messages)?;
+    allocator::report::messages::write(&args.out, &report.messages)?;
     println!(
         "wrote report.html, report.json, outcomes.csv, states.csv, busiest_centres.csv, busiest_days.csv, days.csv and messages.csv to {}",
         args.out.display()

@@ -33,6 +33,7 @@ impl Report {
                 "first_choices_per_place": ratio(*wanted, *places),
             })).collect::<Vec<_>>(),
             "after_first_run": self.rounds.to_json(),
+            "messages": super::messages::to_json(&self.messages),
         })
     }
 

@@ -69,6 +69,7 @@ struct ReportPage {
     centres: Vec<CentreRow>,
     days: Vec<DayRow>,
     after_first_run: String,
+    messages: Vec<(String, super::messages::StateCounts)>,
 }
 
 /// How a choice column reads in the page.
@@ -134,6 +135,7 @@ pub fn render(report: &Report) -> Result<String, askama::Error> {
             })
             .collect(),
         after_first_run: super::rounds_html::render(&report.rounds)?,
+        messages: super::messages::rows(&report.messages),
     }
     .render()
 }

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use campaign::Lang;
+use serde_json::{Value, json};
 use store::{OutboxCount, OutboxState};
 
 /// Columns of `messages.csv`: one row per round, language and centre.
@@ -43,6 +45,13 @@ impl StateCounts {
         self.pending + self.in_doubt + self.sent + self.delivered + self.failed
     }
 
+    fn to_json(self) -> Value {
+        json!({
+            "pending": self.pending, "in_doubt": self.in_doubt, "sent": self.sent,
+            "delivered": self.delivered, "failed": self.failed, "total": self.total(),
+        })
+    }
+
     fn cells(&self) -> [String; 6] {
         [self.pending, self.in_doubt, self.sent, self.delivered, self.failed, self.total()].map(|n| n.to_string())
     }
@@ -55,6 +64,38 @@ pub fn grouped<K: Ord>(counts: &[OutboxCount], key: impl Fn(&OutboxCount) -> K) 
         groups.entry(key(c)).or_default().add(c.state, c.count);
     }
     groups
+}
+
+/// One labelled row of the report page's table: every message, then per
+/// round and per language; none when nothing is queued.
+pub fn rows(counts: &[OutboxCount]) -> Vec<(String, StateCounts)> {
+    if counts.is_empty() {
+        return Vec::new();
+    }
+    let all = grouped(counts, |_| ()).remove(&()).unwrap_or_default();
+    let rounds = grouped(counts, |c| c.round).into_iter().map(|(round, s)| (format!("Round {round}"), s));
+    let langs =
+        grouped(counts, |c| c.lang).into_iter().map(|(lang, s)| (format!("Sent in {}", language_name(lang)), s));
+    std::iter::once(("All messages".to_owned(), all)).chain(rounds).chain(langs).collect()
+}
+
+/// How a language reads in the (English) report page.
+fn language_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "English",
+        Lang::Ms => "Malay",
+    }
+}
+
+/// For report.json: every message, per round and per language (nothing
+/// queued: all zero and both maps empty).
+pub fn to_json(counts: &[OutboxCount]) -> Value {
+    let all = grouped(counts, |_| ()).remove(&()).unwrap_or_default();
+    let by_round: serde_json::Map<String, Value> =
+        grouped(counts, |c| c.round).into_iter().map(|(round, s)| (round.to_string(), s.to_json())).collect();
+    let by_lang: serde_json::Map<String, Value> =
+        grouped(counts, |c| c.lang.code()).into_iter().map(|(lang, s)| (lang.to_owned(), s.to_json())).collect();
+    json!({ "all": all.to_json(), "by_round": by_round, "by_lang": by_lang })
 }
 
 /// Lines for the printed summary: every message, then per language.
@@ -91,8 +132,6 @@ pub fn write(out: &Path, counts: &[OutboxCount]) -> anyhow::Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use campaign::Lang;
-
     use super::*;
 
     fn count(lang: Lang, centre: &str, state: OutboxState, count: u64) -> OutboxCount {
@@ -116,5 +155,19 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("messages (ms): 4 delivered"), "{text}");
+        let json = to_json(&counts);
+        assert_eq!((json["all"]["delivered"].as_u64(), json["all"]["total"].as_u64()), (Some(7), Some(10)));
+        assert_eq!(json["by_round"]["1"]["in_doubt"].as_u64(), Some(2));
+        assert_eq!(json["by_lang"]["en"]["failed"].as_u64(), Some(1));
+        let labels: Vec<String> = rows(&counts).into_iter().map(|(label, _)| label).collect();
+        assert_eq!(labels, ["All messages", "Round 1", "Sent in English", "Sent in Malay"]);
+    }
+
+    #[test]
+    fn nothing_queued_is_zero_and_no_rows() {
+        assert!(rows(&[]).is_empty());
+        let json = to_json(&[]);
+        assert_eq!(json["all"]["total"].as_u64(), Some(0));
+        assert_eq!(json["by_round"], json!({}));
     }
 }

@@ -80,6 +80,8 @@ pub struct Report {
     pub history: store::HistoryCounts,
     /// Declines, later rounds and attendance (set by the caller, like `history`).
     pub rounds: rounds::RoundFigures,
+    /// The outbox's messages of the run (set by the caller, like `history`).
+    pub messages: Vec<store::OutboxCount>,
 }
 
 impl Report {
@@ -159,7 +161,19 @@ impl Report {
         let lottery = crate::seed::SeedAudit::of(&run);
         let history = store::HistoryCounts::default();
         let rounds = rounds::RoundFigures::default();
-        Ok(Report { run, lottery, overall, by_age, states, busiest_centres, busiest_days, choices, history, rounds })
+        Ok(Report {
+            run,
+            lottery,
+            overall,
+            by_age,
+            states,
+            busiest_centres,
+            busiest_days,
+            choices,
+            history,
+            rounds,
+            messages: Vec::new(),
+        })
     }
 
     /// A plain-text summary for the terminal.

@@ -154,6 +154,21 @@ fn report_agrees_with_the_handset(db: &TestDatabase, kannel: &Kannel) {
     }
     assert_eq!(by_lang.values().sum::<usize>(), received, "{by_lang:?}");
     assert!(by_lang.len() == 2, "both languages are counted: {by_lang:?}");
+
+    // report.json and report.html say the same.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).expect("report.json"))
+            .expect("JSON");
+    let messages = &json["messages"];
+    assert_eq!(messages["all"]["delivered"], received, "{messages}");
+    assert_eq!(messages["all"]["total"], received, "{messages}");
+    assert_eq!(messages["by_round"]["1"]["delivered"], received, "{messages}");
+    for (lang, n) in &by_lang {
+        assert_eq!(messages["by_lang"][lang]["delivered"], *n, "{messages}");
+    }
+    let html = std::fs::read_to_string(out.path().join("report.html")).expect("report.html");
+    let all = format!("<th scope=\"row\">All messages</th><td class=\"n\">{received}</td>");
+    assert!(html.contains(&all), "report.html lacks {all}");
 }
 
 async fn every_applicant_gets_one_message_and_its_delivery_is_stored(backend: Backend) {
