@@ -74,6 +74,13 @@ pub enum StoreError {
         /// The migration's version.
         version: i64,
     },
+    /// Applying the SQLite migrations would leave a row whose foreign key
+    /// points at nothing: nothing was applied.
+    #[error("migrating the SQLite file would break a foreign key of table {table}; nothing was changed")]
+    MigrationBrokeKeys {
+        /// The table with the dangling key.
+        table: String,
+    },
     /// The SQLite file would not go into WAL mode (a read-only folder, or a
     /// file system without shared memory).
     #[error("the SQLite file cannot use WAL mode (journal mode stays {0:?})")]
