@@ -214,14 +214,7 @@ pub(crate) async fn save_round(
         .bind(&record.run_id)
         .fetch_one(&mut *tx)
         .await?;
-    let last = last.and_then(|n| u32::try_from(n).ok()).unwrap_or(crate::FIRST_ROUND);
-    let expected = match save {
-        RoundSave::Append => last + 1,
-        RoundSave::ReplaceLast => last,
-    };
-    if record.round != expected || record.round <= crate::FIRST_ROUND {
-        return Err(StoreError::RoundOutOfTurn { stored: last, given: record.round });
-    }
+    save.check_turn(last.map(i64::from), record.round)?;
     let round = round_column(record.round);
     if save == RoundSave::ReplaceLast {
         let declined: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM declines WHERE run_id = $1 AND round = $2")

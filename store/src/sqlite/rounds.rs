@@ -239,14 +239,7 @@ pub(crate) fn save_round(
         tx.query_row("SELECT max(round) FROM allocation_rounds WHERE run_id = ?1", params![record.run_id], |r| {
             r.get(0)
         })?;
-    let last = last.and_then(|n| u32::try_from(n).ok()).unwrap_or(crate::FIRST_ROUND);
-    let expected = match save {
-        RoundSave::Append => last + 1,
-        RoundSave::ReplaceLast => last,
-    };
-    if record.round != expected || record.round <= crate::FIRST_ROUND {
-        return Err(StoreError::RoundOutOfTurn { stored: last, given: record.round });
-    }
+    save.check_turn(last, record.round)?;
     if save == RoundSave::ReplaceLast {
         let declined: i64 = tx.query_row(
             "SELECT COUNT(*) FROM declines WHERE run_id = ?1 AND round = ?2",
