@@ -342,39 +342,28 @@ pub(crate) async fn record_attendance(
         .fetch_optional(&mut *tx)
         .await?;
         match stored {
-            Some(same) if same == row.attended => import.unchanged += 1,
-            Some(_) => {
-                sqlx::query(
-                    "UPDATE attendance SET attended = $4, source = $5, recorded_at = $6 \
-                     WHERE reference = $1 AND run_id = $2 AND appointment_date = $3",
-                )
-                .bind(&row.reference)
-                .bind(run_id)
-                .bind(row.date)
-                .bind(row.attended)
-                .bind(source)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                import.changed += 1;
+            Some(same) if same == row.attended => {
+                import.unchanged += 1;
+                continue;
             }
-            None => {
-                sqlx::query(
-                    "INSERT INTO attendance (reference, run_id, centre_id, appointment_date, attended, source, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&row.reference)
-                .bind(run_id)
-                .bind(&row.centre_id)
-                .bind(row.date)
-                .bind(row.attended)
-                .bind(source)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                import.added += 1;
-            }
+            Some(_) => import.changed += 1,
+            None => import.added += 1,
         }
+        // A new answer and a corrected one are stored alike.
+        sqlx::query(
+            "INSERT INTO attendance (reference, run_id, appointment_date, centre_id, attended, source, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reference, run_id, appointment_date) \
+             DO UPDATE SET attended = excluded.attended, source = excluded.source, recorded_at = excluded.recorded_at",
+        )
+        .bind(&row.reference)
+        .bind(run_id)
+        .bind(row.date)
+        .bind(&row.centre_id)
+        .bind(row.attended)
+        .bind(source)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(import)

@@ -355,31 +355,28 @@ pub(crate) fn record_attendance(
             .query_row(params![row.reference, run_id, day], |r| r.get(0))
             .optional()?;
         match stored {
-            Some(same) if same == row.attended => import.unchanged += 1,
-            Some(_) => {
-                tx.prepare_cached(
-                    "UPDATE attendance SET attended = ?4, source = ?5, recorded_at = ?6 \
-                     WHERE reference = ?1 AND run_id = ?2 AND appointment_date = ?3",
-                )?
-                .execute(params![
-                    row.reference,
-                    run_id,
-                    day,
-                    row.attended,
-                    source,
-                    instant_text(at)
-                ])?;
-                import.changed += 1;
+            Some(same) if same == row.attended => {
+                import.unchanged += 1;
+                continue;
             }
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO attendance (reference, run_id, centre_id, appointment_date, attended, source, recorded_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![row.reference, run_id, row.centre_id, day, row.attended, source, instant_text(at)])?;
-                import.added += 1;
-            }
+            Some(_) => import.changed += 1,
+            None => import.added += 1,
         }
+        // A new answer and a corrected one are stored alike.
+        tx.prepare_cached(
+            "INSERT INTO attendance (reference, run_id, appointment_date, centre_id, attended, source, recorded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (reference, run_id, appointment_date) \
+             DO UPDATE SET attended = excluded.attended, source = excluded.source, recorded_at = excluded.recorded_at",
+        )?
+        .execute(params![
+            row.reference,
+            run_id,
+            day,
+            row.centre_id,
+            row.attended,
+            source,
+            instant_text(at)
+        ])?;
     }
     tx.commit()?;
     Ok(import)
