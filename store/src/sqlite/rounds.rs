@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::allocations::situation_at;
 use super::{count, count_back, date, instant, instant_text};
 use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
 use crate::rounds::decide_decline;
@@ -174,36 +175,15 @@ pub(crate) fn rounds(c: &mut Connection) -> Result<Vec<RoundRecord>, StoreError>
 pub(crate) fn round_changes(c: &mut Connection, round: u32) -> Result<Vec<RoundChange>, StoreError> {
     let Some(run_id) = any_run(c)? else { return Ok(Vec::new()) };
     let mut statement = c.prepare(
-        "SELECT reference, before_status, before_appointment_date, before_window_start, before_window_end, \
-         before_choice_met, before_waitlist_position, before_round FROM round_changes \
+        "SELECT reference, before_appointment_date, before_window_start, before_window_end, before_choice_met, \
+         before_waitlist_position, before_status, before_round FROM round_changes \
          WHERE run_id = ?1 AND round = ?2 ORDER BY reference",
     )?;
     let mut rows = statement.query(params![run_id, round])?;
     let mut read = Vec::new();
     while let Some(row) = rows.next()? {
         let reference: String = row.get(0)?;
-        let corrupt = |column: &str| StoreError::corrupt(&reference, column);
-        let day = match row.get::<_, Option<String>>(2)? {
-            Some(text) => Some(date(&text, &reference, "before_appointment_date")?),
-            None => None,
-        };
-        let appointment = appointment_from_columns(
-            day,
-            row.get::<_, Option<String>>(3)?.as_deref(),
-            row.get::<_, Option<String>>(4)?.as_deref(),
-            &row.get::<_, String>(5)?,
-        )
-        .map_err(corrupt)?;
-        read.push(RoundChange {
-            declined: row.get::<_, String>(1)? == "declined",
-            appointment,
-            waitlist_position: match row.get::<_, Option<i64>>(6)? {
-                Some(p) => Some(count_back(p, &reference, "before_waitlist_position")?),
-                None => None,
-            },
-            round: u32::try_from(row.get::<_, i64>(7)?).map_err(|_| corrupt("before_round"))?,
-            reference,
-        });
+        read.push(situation_at(row, 1, &reference)?.into_change(reference));
     }
     Ok(read)
 }
