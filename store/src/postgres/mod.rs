@@ -21,7 +21,7 @@ use self::servers::Servers;
 pub(crate) use self::writer::PgWriter;
 use sqlx::{PgPool, Row};
 
-use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, VERSION_COLUMNS};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, keep_version_sql};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{
     AllocationInputs, AllocationRow, ApplicationRow, Existing, InsertOutcome, RunRecord, StoreError, classify,
@@ -338,11 +338,7 @@ async fn keep_version(
     at: time::OffsetDateTime,
     via: Channel,
 ) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO application_history ({VERSION_COLUMNS}, ended_by, ended_at, ended_via) \
-         SELECT {VERSION_COLUMNS}, $2, $3, $4 FROM applications WHERE reference = $1"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query(sqlx::AssertSqlSafe(keep_version_sql('$')))
         .bind(reference)
         .bind(ended_by)
         .bind(at)
