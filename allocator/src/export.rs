@@ -102,8 +102,10 @@ pub fn write_exports(
         });
         waiting.sort_by_key(|(a, _)| a.waitlist_position);
         let folder = centre.state.slug();
-        let person = |app: &ApplicationRow| -> [String; 6] {
+        // The columns from `reference` to `phone`, alike in both lists.
+        let person = |a: &AllocationRow, app: &ApplicationRow| -> [String; 7] {
             [
+                a.reference.clone(),
                 app.full_name.clone(),
                 app.id_type.code().to_owned(),
                 printed_id(app),
@@ -116,21 +118,11 @@ pub fn write_exports(
             .iter()
             .map(|(a, app)| {
                 let slot = a.appointment.as_ref().expect("partitioned on appointments");
-                let [name, id_type, id_number, birth, age, phone] = person(app);
-                vec![
-                    campaign::dates::format_date(slot.date),
-                    slot.window.to_string(),
-                    a.reference.clone(),
-                    name,
-                    id_type,
-                    id_number,
-                    birth,
-                    age,
-                    phone,
-                    slot.met.to_string(),
-                    a.round.to_string(),
-                    String::new(),
-                ]
+                [campaign::dates::format_date(slot.date), slot.window.to_string()]
+                    .into_iter()
+                    .chain(person(a, app))
+                    .chain([slot.met.to_string(), a.round.to_string(), String::new()])
+                    .collect()
             })
             .collect();
         let list_sha256 =
@@ -148,17 +140,7 @@ pub fn write_exports(
         let wait_rows: Vec<Vec<String>> = waiting
             .iter()
             .map(|(a, app)| {
-                let [name, id_type, id_number, birth, age, phone] = person(app);
-                vec![
-                    a.waitlist_position.unwrap_or_default().to_string(),
-                    a.reference.clone(),
-                    name,
-                    id_type,
-                    id_number,
-                    birth,
-                    age,
-                    phone,
-                ]
+                std::iter::once(a.waitlist_position.unwrap_or_default().to_string()).chain(person(a, app)).collect()
             })
             .collect();
         files.push(write_csv(

@@ -2,17 +2,19 @@
 //! centre would (CSV and workbook), read back; and every way a returned file
 //! is refused whole, with each problem's file, line and field.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use allocator::attendance::{FileImport, import_files};
 use allocator::export::ExportOptions;
 use allocator::run::{RunOptions, run};
 use allocator::staff_changes::{Exported, export_and_record};
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::{data, text, with_applications};
 use rust_xlsxwriter::{Formula, Workbook};
-use store::testing::{Backend, TestDatabase, fresh};
+use store::testing::{Backend, TestDatabase};
 use store::{AttendanceImport, Store};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -24,16 +26,10 @@ const RETURNED: OffsetDateTime = datetime!(2028-02-01 09:00 +08:00);
 /// The `attended` column of a day list.
 const ATTENDED: usize = 11;
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
 /// An allocation of the sample campaign, and the export of its two busiest
 /// centres: (database, export folder, busiest centre's CSV, the other's CSV).
 async fn exported(backend: Backend) -> Option<(TestDatabase, tempfile::TempDir, String, String)> {
-    let db = fresh(backend).await?;
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 1500, 3, 1000).await.expect("synth");
+    let (db, catalogue) = with_applications(backend, &data(), 1500, 3, 1000).await?;
     run(
         &db.store,
         &catalogue,
@@ -273,20 +269,10 @@ async fn the_command_says_what_it_recorded_and_lists_every_problem() {
     let Some((db, out, first, _)) = exported(Backend::Sqlite).await else { return };
     let csv = out.path().join(&first);
     let rows = fill_csv(&csv, &["y", "tidak", "Ya"]);
-    let allocator = |command: &str, args: &[&std::ffi::OsStr]| {
-        Command::new(env!("CARGO_BIN_EXE_allocator"))
-            .arg(command)
-            .args(["--database-url", &db.options.url])
-            .arg("--data")
-            .arg(data())
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("runs")
-    };
+    let allocator =
+        |command: &str, args: &[&std::ffi::OsStr]| common::allocator(&db, command).args(args).output().expect("runs");
     let attendance =
         |files: &[&Path]| allocator("attendance", &files.iter().map(|f| f.as_os_str()).collect::<Vec<_>>());
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let first_time = attendance(&[&csv]);
     assert!(first_time.status.success(), "{}", text(&first_time.stderr));
     let n = rows.len() - 1;

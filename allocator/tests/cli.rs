@@ -1,49 +1,32 @@
 //! The allocator as an operator runs it: what each command refuses, how the
 //! refusal reads, and how a trial run is marked in everything it leads to.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use store::testing::{Backend, TestDatabase, fresh};
+use std::process::Output;
+
+use common::{data, text};
+use store::testing::{Backend, TestDatabase};
 
 /// While registration is open in the sample campaign.
 const OPEN: &str = "2027-06-01T09:00:00+08:00";
 /// After it closes.
 const CLOSED: &str = "2028-01-01T09:00:00+08:00";
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
 /// Runs `allocator COMMAND --database-url ... --data ... ARGS`, with a
 /// backtrace asked for, as an operator's shell may have set.
 fn allocator(db: &TestDatabase, command: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_allocator"))
-        .arg(command)
-        .args(["--database-url", &db.options.url])
-        .arg("--data")
-        .arg(data())
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the allocator runs")
+    common::allocator(db, command).args(args).env("RUST_BACKTRACE", "1").output().expect("the allocator runs")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-async fn with_applications(count: usize, seed: u64) -> TestDatabase {
-    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, count, seed, 1000).await.expect("synth");
-    db
+/// A fresh SQLite database with `count` synthetic applications to the sample campaign.
+async fn sqlite_with_applications(count: usize, seed: u64) -> TestDatabase {
+    common::with_applications(Backend::Sqlite, &data(), count, seed, 1000).await.expect("sqlite always runs").0
 }
 
 #[tokio::test]
 async fn a_refused_run_says_why_in_one_readable_line_and_draws_no_seed() {
-    let db = with_applications(20, 1).await;
+    let db = sqlite_with_applications(20, 1).await;
     let refused = allocator(&db, "run", &["--pretend-now", OPEN]);
     let (stdout, stderr) = (text(&refused.stdout), text(&refused.stderr));
     assert!(!refused.status.success(), "{stderr}");
@@ -62,7 +45,7 @@ async fn a_refused_run_says_why_in_one_readable_line_and_draws_no_seed() {
 
 #[tokio::test]
 async fn follow_up_commands_refuse_a_run_that_left_out_later_applications() {
-    let db = with_applications(40, 2).await;
+    let db = sqlite_with_applications(40, 2).await;
     assert!(allocator(&db, "run", &["--pretend-now", CLOSED, "--seed", "s"]).status.success());
     let catalogue = allocator::load_catalogue(&data()).expect("sample data");
     let late = loadgen::synth::run(&db.store, &catalogue, 3, 99, 10).await.expect("synth");
@@ -85,7 +68,7 @@ async fn follow_up_commands_refuse_a_run_that_left_out_later_applications() {
 
 #[tokio::test]
 async fn a_trial_run_is_marked_everywhere_and_the_real_run_replaces_it() {
-    let db = with_applications(30, 3).await;
+    let db = sqlite_with_applications(30, 3).await;
     let trial = allocator(&db, "run", &["--pretend-now", OPEN, "--force", "--seed", "t"]);
     assert!(trial.status.success(), "{}", text(&trial.stderr));
     assert!(text(&trial.stdout).contains("TRIAL"), "{}", text(&trial.stdout));
@@ -141,7 +124,7 @@ async fn a_trial_run_is_marked_everywhere_and_the_real_run_replaces_it() {
 /// report, and the run allocates the current versions only.
 #[tokio::test]
 async fn the_report_counts_changes_and_withdrawals_and_the_run_uses_current_versions() {
-    let db = with_applications(30, 3).await;
+    let db = sqlite_with_applications(30, 3).await;
     let rows = db.store.all_applications().await.expect("read");
     let at = time::macros::datetime!(2027-06-02 10:00 +08:00);
     let mut moved = rows[0].clone();

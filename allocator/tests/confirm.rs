@@ -1,10 +1,11 @@
 //! The confirmations outbox opens safely in a spreadsheet and stays usable by the gateway.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::Path;
 
 use allocator::run::{RunOptions, run};
-use campaign::{Application, RawApplication};
+use common::direct_row;
 use store::ApplicationRow;
 use store::testing::{Backend, fresh};
 use time::macros::datetime;
@@ -18,24 +19,13 @@ store::on_both_backends!(no_confirmation_cell_runs_as_a_formula_and_phones_stay_
 
 async fn no_confirmation_cell_runs_as_a_formula_and_phones_stay_e164(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let data = common::data();
     let catalogue = allocator::load_catalogue(&data).expect("sample campaign");
     let rows: Vec<ApplicationRow> = HOSTILE_EMAILS
         .iter()
         .enumerate()
         .map(|(i, email)| {
-            let raw = RawApplication {
-                id_type: "mykad".into(),
-                id_number: format!("400101010{i:03}"),
-                full_name: "Siti Nurhaliza".into(),
-                phone: "012-345 6789".into(),
-                centre: "SGR-0001".into(),
-                weeks: vec!["any".into(); 3],
-                consent: true,
-                ..RawApplication::default()
-            };
-            let app = Application::parse(&raw, &catalogue).expect("valid");
-            let mut row = ApplicationRow::new(&app, format!("HSTL{i}-22222"), datetime!(2027-05-05 05:05 UTC));
+            let mut row = direct_row(&catalogue, i, ["any"; 3]);
             row.email = Some((*email).to_owned());
             row
         })

@@ -1,18 +1,16 @@
 //! Staff exports open safely in a spreadsheet and agree with the allocation.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use allocator::export::{ExportOptions, write_exports};
 use allocator::run::{RunOptions, run};
-use campaign::{Application, RawApplication};
+use common::{campaign_with_centres, direct_row, with_applications};
 use store::ApplicationRow;
-use store::testing::{Backend, fresh};
+use store::testing::Backend;
 use time::macros::datetime;
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
 
 /// Names a spreadsheet could misread, or that test the quoting.
 const HOSTILE: [&str; 10] = [
@@ -30,35 +28,16 @@ const HOSTILE: [&str; 10] = [
 
 /// Sample data with two small centres, and hostile names stored directly.
 async fn allocated(backend: Backend) -> Option<(store::testing::TestDatabase, tempfile::TempDir, campaign::Catalogue)> {
-    let db = fresh(backend).await?;
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(data().join("campaign.toml"), dir.path().join("campaign.toml")).expect("copy");
-    std::fs::write(
-        dir.path().join("centres.csv"),
-        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
-         SGR-0001,Selangor,Petaling,Dewan A,\"1, Jalan A\",3,Sat;Sun\n\
+    let dir = campaign_with_centres(
+        "SGR-0001,Selangor,Petaling,Dewan A,\"1, Jalan A\",3,Sat;Sun\n\
          KDH-0001,Kedah,Kulim,Dewan B,\"2, Jalan B\",2,Fri;Sat\n",
-    )
-    .expect("write");
-    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
-    let catalogue = allocator::load_catalogue(dir.path()).expect("tiny campaign");
-    loadgen::synth::run(&db.store, &catalogue, 150, 12, 1000).await.expect("synth");
+    );
+    let (db, catalogue) = with_applications(backend, dir.path(), 150, 12, 1000).await?;
     let hostile: Vec<ApplicationRow> = HOSTILE
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let raw = RawApplication {
-                id_type: "mykad".into(),
-                id_number: format!("400101010{i:03}"),
-                full_name: "Placeholder".into(),
-                phone: "0123456789".into(),
-                centre: "SGR-0001".into(),
-                weeks: vec!["2028-01-10".into(), "any".into(), "any".into()],
-                consent: true,
-                ..RawApplication::default()
-            };
-            let app = Application::parse(&raw, &catalogue).expect("valid");
-            let mut row = ApplicationRow::new(&app, format!("HSTL{i}-22222"), datetime!(2027-05-05 05:05 UTC));
+            let mut row = direct_row(&catalogue, i, ["2028-01-10", "any", "any"]);
             row.full_name = (*name).to_owned();
             row
         })

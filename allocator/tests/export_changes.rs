@@ -2,6 +2,8 @@
 //! centre's changes since the previous export, as CSV and as a sheet; and a
 //! list exported before the declines still reads back.
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
@@ -11,7 +13,7 @@ use allocator::round_run::{RoundOptions, run_round};
 use allocator::run::{RunOptions, run};
 use allocator::staff_changes::{ExportDone, Exported, export_and_record};
 use calamine::{Reader, Xlsx, open_workbook};
-use store::testing::{Backend, fresh};
+use store::testing::Backend;
 use store::{Amendment, Channel, Decline, Store};
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
@@ -20,18 +22,10 @@ const CLOSED: OffsetDateTime = datetime!(2028-01-01 09:00 +08:00);
 
 /// The sample campaign's calendar with two small centres, so people wait.
 fn small_campaign() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    std::fs::copy(sample.join("campaign.toml"), dir.path().join("campaign.toml")).expect("copy");
-    std::fs::write(
-        dir.path().join("centres.csv"),
-        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
-         PRK-0001,Perak,Kinta,Dewan C,\"3, Jalan C\",4,Sun\n\
+    common::campaign_with_centres(
+        "PRK-0001,Perak,Kinta,Dewan C,\"3, Jalan C\",4,Sun\n\
          JHR-0001,Johor,Muar,Dewan D,\"4, Jalan D\",3,Fri\n",
     )
-    .expect("write");
-    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
-    dir
 }
 
 async fn export(store: &Store, data: &Path, out: &Path, now: OffsetDateTime) -> ExportDone {
@@ -54,11 +48,9 @@ fn changes(path: &Path) -> BTreeSet<(String, String, String)> {
 store::on_both_backends!(each_export_lists_the_changes_since_the_previous_one);
 
 async fn each_export_lists_the_changes_since_the_previous_one(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
     let campaign = small_campaign();
     let data = campaign.path();
-    let catalogue = allocator::load_catalogue(data).expect("small campaign");
-    loadgen::synth::run(&db.store, &catalogue, 300, 5, 1000).await.expect("synth");
+    let Some((db, catalogue)) = common::with_applications(backend, data, 300, 5, 1000).await else { return };
     run(&db.store, &catalogue, data, &RunOptions { seed: "ch".into(), replace: false, force: false, now: CLOSED })
         .await
         .expect("run");

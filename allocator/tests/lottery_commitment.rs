@@ -2,11 +2,14 @@
 //! seed runs only with that seed, stores the commitment with the run and
 //! reports whether the two match.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use allocator::run::{RunOptions, run};
 use allocator::seed::{SeedError, commitment_of};
+use common::with_applications;
 use store::testing::{Backend, fresh};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -16,10 +19,6 @@ const CLOSED: OffsetDateTime = datetime!(2028-01-01 09:00 +08:00);
 
 const SEED: &str = "committed-seed";
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
 fn options(seed: &str) -> RunOptions {
     RunOptions { seed: seed.into(), replace: false, force: false, now: CLOSED }
 }
@@ -27,21 +26,16 @@ fn options(seed: &str) -> RunOptions {
 /// The sample campaign with small centres (so ties and waiting lists matter),
 /// committed to `commitment` when given.
 fn campaign(commitment: Option<&str>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut toml = std::fs::read_to_string(data().join("campaign.toml")).expect("sample campaign");
-    if let Some(c) = commitment {
-        // At the top: the file ends in the [helpline] table.
-        toml = format!("lottery_commitment = \"{c}\"\n{toml}");
-    }
-    std::fs::write(dir.path().join("campaign.toml"), toml).expect("write");
-    std::fs::write(
-        dir.path().join("centres.csv"),
-        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
-         SGR-0001,Selangor,Petaling,Dewan Kecil,\"1, Jalan A\",2,Sat;Sun\n\
+    let dir = common::campaign_with_centres(
+        "SGR-0001,Selangor,Petaling,Dewan Kecil,\"1, Jalan A\",2,Sat;Sun\n\
          PNG-0001,Pulau Pinang,Timur Laut,Dewan Besar,\"2, Jalan B\",3,\n",
-    )
-    .expect("write");
-    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
+    );
+    if let Some(c) = commitment {
+        let toml = dir.path().join("campaign.toml");
+        let sample = std::fs::read_to_string(&toml).expect("sample campaign");
+        // At the top: the file ends in the [helpline] table.
+        std::fs::write(&toml, format!("lottery_commitment = \"{c}\"\n{sample}")).expect("write");
+    }
     dir
 }
 
@@ -55,10 +49,8 @@ store::on_both_backends!(
 );
 
 async fn a_wrong_seed_is_refused_and_nothing_is_stored(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
     let dir = committed();
-    let catalogue = allocator::load_catalogue(dir.path()).expect("committed campaign");
-    loadgen::synth::run(&db.store, &catalogue, 200, 2, 200).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, dir.path(), 200, 2, 200).await else { return };
     // Registration still open: the seed is refused first, before anything else is looked at.
     let early = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), ..options("committed-seed ") };
     let refused = run(&db.store, &catalogue, dir.path(), &early).await.expect_err("refused");
@@ -119,10 +111,8 @@ async fn the_committed_seed_allocates_as_before_and_the_run_keeps_the_commitment
 /// The report recomputes the hash: a stored commitment that the seed does not hash to is shown as such.
 #[tokio::test]
 async fn the_report_says_when_the_seed_does_not_match_its_stored_commitment() {
-    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
     let dir = committed();
-    let catalogue = allocator::load_catalogue(dir.path()).expect("campaign");
-    loadgen::synth::run(&db.store, &catalogue, 50, 3, 50).await.expect("synth");
+    let (db, catalogue) = with_applications(Backend::Sqlite, dir.path(), 50, 3, 50).await.expect("sqlite always runs");
     run(&db.store, &catalogue, dir.path(), &options(SEED)).await.expect("run");
     let mut stored = db.store.current_run().await.expect("read").expect("stored");
     stored.seed = "another".into();
@@ -137,14 +127,10 @@ async fn the_report_says_when_the_seed_does_not_match_its_stored_commitment() {
     assert!(report.summary().contains("DOES NOT MATCH"), "{}", report.summary());
 }
 
-fn allocator_bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_allocator"))
-}
-
 /// `allocator run` against a database that does not exist yet: a refusal
 /// that happens before any work leaves it uncreated.
 fn run_binary(dir: &Path, db: &Path, seed_args: &[&str]) -> std::process::Output {
-    allocator_bin()
+    common::allocator_binary()
         .arg("run")
         .arg("--data")
         .arg(dir)
@@ -160,7 +146,7 @@ fn run_binary(dir: &Path, db: &Path, seed_args: &[&str]) -> std::process::Output
 fn commit_seed_writes_a_private_seed_whose_sha256sum_is_the_printed_commitment() {
     let work = tempfile::tempdir().expect("temp dir");
     let seed_file = work.path().join("lottery-seed.txt");
-    let output = allocator_bin().arg("commit-seed").arg("--out").arg(&seed_file).output().expect("runs");
+    let output = common::allocator_binary().arg("commit-seed").arg("--out").arg(&seed_file).output().expect("runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let said = String::from_utf8(output.stdout).expect("UTF-8");
     let seed = std::fs::read_to_string(&seed_file).expect("seed file").trim_end().to_owned();
@@ -205,7 +191,7 @@ fn commit_seed_writes_a_private_seed_whose_sha256sum_is_the_printed_commitment()
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("matches the published lottery commitment"));
 
-    let again = allocator_bin().arg("commit-seed").arg("--out").arg(&seed_file).output().expect("runs");
+    let again = common::allocator_binary().arg("commit-seed").arg("--out").arg(&seed_file).output().expect("runs");
     assert!(!again.status.success(), "an existing seed file is never replaced");
     assert_eq!(std::fs::read_to_string(&seed_file).expect("kept").trim_end(), seed);
 }

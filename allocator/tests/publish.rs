@@ -2,38 +2,25 @@
 //! same size, each record opened by its reference and birth date only, and
 //! the page's JavaScript opening the very bytes the Rust side wrote.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use allocator::run::{RunOptions, run};
 use result_files::{ResultRecord, Secret, Status};
-use store::testing::{Backend, fresh};
+use store::testing::Backend;
 use time::macros::datetime;
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test] async fn $name() { super::$name(store::testing::Backend::Postgres).await } )* }
-    };
-}
-
-on_both_backends!(published_results_hold_no_personal_data_and_open_with_reference_and_birth_date_only);
+store::on_both_backends!(published_results_hold_no_personal_data_and_open_with_reference_and_birth_date_only);
 
 /// The sample campaign with two centres of one place a day, so that many
 /// applicants end on a waiting list.
 fn small_campaign() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    std::fs::copy(sample.join("campaign.toml"), dir.path().join("campaign.toml")).expect("campaign");
-    std::fs::write(
-        dir.path().join("centres.csv"),
-        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
-         SGR-0001,Selangor,Petaling,Dewan Orang Ramai Seksyen 7,\"1, Jalan Plumbum, 40000 Shah Alam\",1,Sun\n\
+    common::campaign_with_centres(
+        "SGR-0001,Selangor,Petaling,Dewan Orang Ramai Seksyen 7,\"1, Jalan Plumbum, 40000 Shah Alam\",1,Sun\n\
          KUL-0001,W.P. Kuala Lumpur,Kepong,Klinik Kesihatan Kepong,\"2, Jalan Kepong, 52100 Kuala Lumpur\",1,\n",
     )
-    .expect("centres");
-    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("closures");
-    dir
 }
 
 /// Every file under `dir`, with its bytes.
@@ -53,10 +40,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 async fn published_results_hold_no_personal_data_and_open_with_reference_and_birth_date_only(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
     let data = small_campaign();
-    let catalogue = allocator::load_catalogue(data.path()).expect("small campaign");
-    loadgen::synth::run(&db.store, &catalogue, 120, 17, 1000).await.expect("synthetic applications");
+    let Some((db, catalogue)) = common::with_applications(backend, data.path(), 120, 17, 1000).await else { return };
     let options =
         RunOptions { seed: "publish".into(), replace: false, force: false, now: datetime!(2028-01-02 00:00 UTC) };
     let stored_run = run(&db.store, &catalogue, data.path(), &options).await.expect("run");

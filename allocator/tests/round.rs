@@ -1,23 +1,20 @@
 //! `allocator round` on both backends: after the first run and a share of
 //! declines, freed places go to the waiting list, reproducibly.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use allocator::round_run::{RoundOptions, run_round};
 use allocator::run::{RunOptions, run};
-use store::testing::{Backend, fresh};
+use common::{data, text, with_applications};
+use store::testing::Backend;
 use store::{AllocationRow, Amendment, Channel, Decline, Store};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
 /// After registration closes, before the campaign.
 const CLOSED: OffsetDateTime = datetime!(2028-01-01 09:00 +08:00);
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
 
 store::on_both_backends!(a_round_gives_freed_places_keeps_holders_and_is_redone_identically);
 
@@ -49,9 +46,7 @@ async fn decline_every(store: &Store, nth: usize) -> usize {
 }
 
 async fn a_round_gives_freed_places_keeps_holders_and_is_redone_identically(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 3000, 7, 1000).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, &data(), 3000, 7, 1000).await else { return };
     let options = RunOptions { seed: "s1".into(), replace: false, force: false, now: CLOSED };
     run(&db.store, &catalogue, &data(), &options).await.expect("run");
     let declined = decline_every(&db.store, 10).await;
@@ -95,27 +90,15 @@ async fn a_round_gives_freed_places_keeps_holders_and_is_redone_identically(back
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_refuses_a_past_day_and_a_redo_without_a_round() {
-    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 200, 3, 1000).await.expect("synth");
+    let (db, catalogue) = with_applications(Backend::Sqlite, &data(), 200, 3, 1000).await.expect("sqlite always runs");
     let options = RunOptions { seed: "s1".into(), replace: false, force: false, now: CLOSED };
     run(&db.store, &catalogue, &data(), &options).await.expect("run");
-    let round = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_allocator"))
-            .arg("round")
-            .args(["--database-url", &db.options.url])
-            .arg("--data")
-            .arg(data())
-            .args(["--pretend-now", "2028-01-11T09:00:00+08:00"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("the allocator runs");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr),
-        )
+    // Whether the command succeeded, and all it said.
+    let command = |name: &str, args: &[&str]| {
+        let output = common::allocator(&db, name).args(args).output().expect("the allocator runs");
+        (output.status.success(), text(&output.stdout) + &text(&output.stderr))
     };
+    let round = |args: &[&str]| command("round", &[&["--pretend-now", "2028-01-11T09:00:00+08:00"], args].concat());
     let (ok, said) = round(&["--not-before", "2028-01-11"]);
     assert!(!ok && said.contains("is not after today"), "{said}");
     let (ok, said) = round(&["--not-before", "2028-01-13", "--replace"]);
@@ -130,21 +113,6 @@ async fn the_command_refuses_a_past_day_and_a_redo_without_a_round() {
     // report's day figures; the export's round column.
     let out = tempfile::tempdir().expect("a folder");
     let out_dir = out.path().to_str().expect("utf-8");
-    let command = |name: &str, args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_allocator"))
-            .arg(name)
-            .args(["--database-url", &db.options.url])
-            .arg("--data")
-            .arg(data())
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("the allocator runs");
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr),
-        )
-    };
     let (ok, said) = command("confirmations", &["--round", "3", "--out", out_dir]);
     assert!(!ok && said.contains("round 3 is not stored"), "{said}");
     let (ok, said) = command("confirmations", &["--round", "2", "--out", out_dir]);

@@ -1,20 +1,18 @@
 //! `allocator run` on both backends, over synthetic applications.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use allocator::run::{RunOptions, run};
 use campaign::Catalogue;
+use common::{data, with_applications};
 use store::testing::{Backend, fresh};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 /// After registration closes in the sample campaign.
 const CLOSED: OffsetDateTime = datetime!(2028-01-01 09:00 +08:00);
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
 
 fn options(seed: &str, replace: bool) -> RunOptions {
     RunOptions { seed: seed.into(), replace, force: false, now: CLOSED }
@@ -30,9 +28,7 @@ store::on_both_backends!(
 );
 
 async fn everyone_is_allocated_or_waitlisted_once_within_capacity(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 4000, 3, 1000).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, &data(), 4000, 3, 1000).await else { return };
     let record = run(&db.store, &catalogue, &data(), &options("s1", false)).await.expect("run");
     assert_eq!((record.applicants, record.allocated + record.waitlisted), (4000, 4000));
     let stored = db.store.current_run().await.expect("read run").expect("a run is stored");
@@ -64,9 +60,7 @@ async fn everyone_is_allocated_or_waitlisted_once_within_capacity(backend: Backe
 }
 
 async fn a_second_run_needs_replace_and_the_same_seed_gives_the_same_result(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 1500, 4, 1000).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, &data(), 1500, 4, 1000).await else { return };
     let first = run(&db.store, &catalogue, &data(), &options("same", false)).await.expect("run");
     let first_rows = db.store.all_allocations().await.expect("read");
 
@@ -89,9 +83,7 @@ async fn a_second_run_needs_replace_and_the_same_seed_gives_the_same_result(back
 }
 
 async fn it_refuses_while_registration_is_open_unless_forced(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 100, 5, 100).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, &data(), 100, 5, 100).await else { return };
     let open = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), ..options("x", false) };
     let refused = run(&db.store, &catalogue, &data(), &open).await.expect_err("refused");
     assert!(refused.to_string().contains("registration is still open"), "{refused}");
@@ -101,9 +93,7 @@ async fn it_refuses_while_registration_is_open_unless_forced(backend: Backend) {
 }
 
 async fn a_trial_run_is_stored_as_one_and_a_real_run_replaces_it_but_not_another_real_run(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 100, 7, 100).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, &data(), 100, 7, 100).await else { return };
     let open = RunOptions { now: datetime!(2027-06-01 09:00 +08:00), force: true, ..options("trial", false) };
     assert!(run(&db.store, &catalogue, &data(), &open).await.expect("trial").trial);
     assert!(db.store.current_run().await.expect("read").expect("stored").trial, "stored as a trial");
@@ -128,9 +118,7 @@ async fn a_trial_run_is_stored_as_one_and_a_real_run_replaces_it_but_not_another
 
 #[tokio::test]
 async fn applications_for_a_centre_missing_from_the_catalogue_stop_the_run() {
-    let db = fresh(Backend::Sqlite).await.expect("sqlite always runs");
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 300, 6, 300).await.expect("synth");
+    let (db, catalogue) = with_applications(Backend::Sqlite, &data(), 300, 6, 300).await.expect("sqlite always runs");
     let stored = db.store.all_applications().await.expect("read");
     let dropped = stored
         .iter()
@@ -153,24 +141,15 @@ async fn applications_for_a_centre_missing_from_the_catalogue_stop_the_run() {
 
 /// The sample campaign with two small centres: most applicants are waitlisted.
 fn tiny_campaign() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(data().join("campaign.toml"), dir.path().join("campaign.toml")).expect("copy");
-    std::fs::write(
-        dir.path().join("centres.csv"),
-        "id,state,district,name,address,daily_capacity,closed_weekdays\n\
-         SGR-0001,Selangor,Petaling,Dewan Kecil,\"1, Jalan A\",2,Sat;Sun\n\
+    common::campaign_with_centres(
+        "SGR-0001,Selangor,Petaling,Dewan Kecil,\"1, Jalan A\",2,Sat;Sun\n\
          PNG-0001,Pulau Pinang,Timur Laut,Pusat Pemberian Vaksin Integrasi Kompleks Sukan dan Rekreasi Komuniti Timur Laut,\"2, Jalan B\",3,\n",
     )
-    .expect("write");
-    std::fs::write(dir.path().join("closures.csv"), "centre_id,date,reason\n").expect("write");
-    dir
 }
 
 async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
     let tiny = tiny_campaign();
-    let catalogue = allocator::load_catalogue(tiny.path()).expect("tiny campaign");
-    loadgen::synth::run(&db.store, &catalogue, 400, 8, 1000).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, tiny.path(), 400, 8, 1000).await else { return };
     let record = run(&db.store, &catalogue, tiny.path(), &options("c", false)).await.expect("run");
     assert_eq!(record.allocated, 15 * 2 + 21 * 3, "every place is used");
     assert_eq!(record.waitlisted, 400 - record.allocated);
@@ -217,10 +196,8 @@ async fn every_applicant_gets_one_confirmation_in_their_language(backend: Backen
 }
 
 async fn the_report_adds_up_and_is_written(backend: Backend) {
-    let Some(db) = fresh(backend).await else { return };
     let tiny = tiny_campaign();
-    let catalogue = allocator::load_catalogue(tiny.path()).expect("tiny campaign");
-    loadgen::synth::run(&db.store, &catalogue, 300, 9, 1000).await.expect("synth");
+    let Some((db, catalogue)) = with_applications(backend, tiny.path(), 300, 9, 1000).await else { return };
     let record = run(&db.store, &catalogue, tiny.path(), &options("r", false)).await.expect("run");
     let applications = db.store.all_applications().await.expect("read");
     let allocations = db.store.all_allocations().await.expect("read");

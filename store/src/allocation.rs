@@ -120,6 +120,35 @@ pub(crate) fn appointment_from_columns(
     Ok(Some(Appointment { date, window, met }))
 }
 
+/// Where an allocation row stands: the columns a round sets, read alike
+/// from `allocations` and (as they were before the round) `round_changes`.
+pub(crate) struct Situation {
+    pub(crate) appointment: Option<Appointment>,
+    pub(crate) waitlist_position: Option<u64>,
+    pub(crate) declined: bool,
+    pub(crate) round: u32,
+}
+
+impl Situation {
+    /// The allocation row of `reference` standing here.
+    pub(crate) fn into_allocation(
+        self,
+        reference: String,
+        priority: u64,
+        lottery: u64,
+        centre_id: String,
+    ) -> AllocationRow {
+        let Situation { appointment, waitlist_position, declined, round } = self;
+        AllocationRow { reference, priority, lottery, centre_id, appointment, waitlist_position, declined, round }
+    }
+
+    /// The round change of `reference`, which stood here before the round.
+    pub(crate) fn into_change(self, reference: String) -> crate::RoundChange {
+        let Situation { appointment, waitlist_position, declined, round } = self;
+        crate::RoundChange { reference, appointment, waitlist_position, declined, round }
+    }
+}
+
 /// What the allocator needs of one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllocationInput {

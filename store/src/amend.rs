@@ -8,8 +8,19 @@ use crate::ApplicationRow;
 
 /// The columns of a version, in `applications` and `application_history`
 /// alike, on both backends: a version is copied into the history by name.
-pub(crate) const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, \
+const VERSION_COLUMNS: &str = "reference, version, id_type, id_number, full_name, birth_date, phone, \
      email, lang, centre_id, choices, accept_other_dates, fingerprint, submitted_at, changed_at, changed_via";
+
+/// The statement that copies an application's current version into the
+/// history, one text for both backends but for `mark`, the backend's
+/// parameter prefix (`?` or `$`). Its parameters: the reference, how the
+/// version ended (`changed` or `withdrawn`), when, and through which channel.
+pub(crate) fn keep_version_sql(mark: char) -> String {
+    format!(
+        "INSERT INTO application_history ({VERSION_COLUMNS}, ended_by, ended_at, ended_via) \
+         SELECT {VERSION_COLUMNS}, {mark}2, {mark}3, {mark}4 FROM applications WHERE reference = {mark}1"
+    )
+}
 
 /// Where a change or withdrawal came from, kept in the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

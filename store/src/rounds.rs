@@ -9,7 +9,7 @@
 use campaign::TimeWindow;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
-use crate::{AllocationRow, Appointment, Channel};
+use crate::{AllocationRow, Appointment, Channel, StoreError};
 
 /// The first run's round number.
 pub const FIRST_ROUND: u32 = 1;
@@ -143,6 +143,24 @@ pub enum RoundSave {
     Append,
     /// Redo the last stored round: undo its changes, then apply these.
     ReplaceLast,
+}
+
+impl RoundSave {
+    /// Checks that `round` is the one to store this way when `last` is the
+    /// highest round stored for the run (`None` after the first run alone):
+    /// the next one, or the last one again to redo it, never the first run.
+    /// Both backends read `last` and leave the decision here.
+    pub(crate) fn check_turn(self, last: Option<i64>, round: u32) -> Result<(), StoreError> {
+        let last = last.and_then(|n| u32::try_from(n).ok()).unwrap_or(FIRST_ROUND);
+        let expected = match self {
+            RoundSave::Append => last + 1,
+            RoundSave::ReplaceLast => last,
+        };
+        if round != expected || round <= FIRST_ROUND {
+            return Err(StoreError::RoundOutOfTurn { stored: last, given: round });
+        }
+        Ok(())
+    }
 }
 
 /// What a centre reported of one appointment.

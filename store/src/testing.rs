@@ -120,3 +120,30 @@ pub fn mykad_row(
     let application = campaign::Application::parse(&raw, catalogue).expect("a valid application");
     crate::ApplicationRow::new(&application, reference.into(), submitted_at)
 }
+
+/// The record of a finished real run that allocated `allocated`
+/// applications and waitlisted `waitlisted`, for a test that stores
+/// allocation rows it makes itself.
+pub fn run_record(
+    run_id: &str,
+    finished_at: time::OffsetDateTime,
+    allocated: u64,
+    waitlisted: u64,
+) -> crate::RunRecord {
+    crate::RunRecord {
+        run_id: run_id.into(),
+        seed: "seed".into(),
+        input_fingerprint: "f".into(),
+        lottery_commitment: None,
+        rule: "rule".into(),
+        started_at: finished_at,
+        finished_at,
+        applicants: allocated + waitlisted,
+        allocated,
+        waitlisted,
+        read_seconds: 0.0,
+        allocate_seconds: 0.0,
+        write_seconds: 0.0,
+        trial: false,
+    }
+}

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use campaign::{Catalogue, ChoiceMet, TimeWindow};
-use store::testing::{Backend, fresh, mykad_row};
+use store::testing::{Backend, fresh, mykad_row, run_record};
 use store::{
     AllocationRow, AmendOutcome, Amendment, Appointment, AttendanceRow, Channel, Decline, DeclineOutcome, RoundRecord,
-    RoundSave, RunRecord, Store, StoreError,
+    RoundSave, Store, StoreError,
 };
 use time::macros::{date, datetime, time};
 
@@ -25,22 +25,7 @@ async fn allocated_store(store: &Store) {
         .map(|(mykad, reference)| mykad_row(&catalogue, mykad, "Siti", reference, datetime!(2027-01-02 03:04:05 UTC)))
         .collect();
     store.insert_batch(&rows).await.expect("stored");
-    let run = RunRecord {
-        run_id: "run-1".into(),
-        seed: "seed".into(),
-        input_fingerprint: "f".into(),
-        lottery_commitment: None,
-        rule: "rule".into(),
-        started_at: datetime!(2028-01-01 00:00 UTC),
-        finished_at: datetime!(2028-01-01 00:00 UTC),
-        applicants: 2,
-        allocated: 1,
-        waitlisted: 1,
-        read_seconds: 0.0,
-        allocate_seconds: 0.0,
-        write_seconds: 0.0,
-        trial: false,
-    };
+    let run = run_record("run-1", datetime!(2028-01-01 00:00 UTC), 1, 1);
     store.save_allocation(run, vec![held_row(), waiting_row(1)], false).await.expect("allocation stored");
 }
 

@@ -88,25 +88,29 @@ async fn one_number_is_one_identity_whatever_the_document_type(backend: Backend)
     assert_eq!(db.store.count_applications().await.expect("count"), 1);
 }
 
+/// A batch that repeats an identity: once as a retry, once with other
+/// details; and what each of its rows comes to, stored into an empty database.
+fn batch_with_duplicates(c: &Catalogue) -> (Vec<ApplicationRow>, [InsertOutcome; 4]) {
+    let rows = vec![
+        row(c, "600101-01-1111", "Siti", "AAAAA-AAAAA"),
+        row(c, "600101-01-1111", "Siti", "BBBBB-BBBBB"),
+        row(c, "600101-01-1111", "Other", "CCCCC-CCCCC"),
+        row(c, "700101-01-2222", "Ali", "DDDDD-DDDDD"),
+    ];
+    let outcomes = [
+        InsertOutcome::Inserted,
+        InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
+        InsertOutcome::IdentityTaken,
+        InsertOutcome::Inserted,
+    ];
+    (rows, outcomes)
+}
+
 async fn duplicates_inside_one_batch_are_resolved_in_order(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
-    let c = catalogue();
-    let rows = vec![
-        row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA"),
-        row(&c, "600101-01-1111", "Siti", "BBBBB-BBBBB"),
-        row(&c, "600101-01-1111", "Other", "CCCCC-CCCCC"),
-        row(&c, "700101-01-2222", "Ali", "DDDDD-DDDDD"),
-    ];
+    let (rows, expected) = batch_with_duplicates(&catalogue());
     let outcomes = db.store.insert_batch(&rows).await.expect("insert");
-    assert_eq!(
-        outcomes,
-        [
-            InsertOutcome::Inserted,
-            InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
-            InsertOutcome::IdentityTaken,
-            InsertOutcome::Inserted,
-        ]
-    );
+    assert_eq!(outcomes, expected);
     assert_eq!(db.store.count_applications().await.expect("count"), 2);
 }
 
@@ -137,12 +141,7 @@ async fn a_configured_but_unreachable_postgres_fails_the_test_instead_of_skippin
 async fn the_batch_writer_decides_every_case_on_its_own_thread(backend: Backend) {
     let Some(db) = fresh(backend).await else { return };
     let c = catalogue();
-    let first = vec![
-        row(&c, "600101-01-1111", "Siti", "AAAAA-AAAAA"),
-        row(&c, "600101-01-1111", "Siti", "BBBBB-BBBBB"),
-        row(&c, "600101-01-1111", "Other", "CCCCC-CCCCC"),
-        row(&c, "700101-01-2222", "Ali", "DDDDD-DDDDD"),
-    ];
+    let (first, first_expected) = batch_with_duplicates(&c);
     let second = vec![
         row(&c, "800101-01-3333", "Abu", "AAAAA-AAAAA"),
         row(&c, "600101011111", "Siti", "EEEEE-EEEEE"),
@@ -159,15 +158,7 @@ async fn the_batch_writer_decides_every_case_on_its_own_thread(backend: Backend)
     })
     .await
     .expect("the writer thread ends");
-    assert_eq!(
-        one,
-        [
-            InsertOutcome::Inserted,
-            InsertOutcome::AlreadyStored { reference: "AAAAA-AAAAA".into() },
-            InsertOutcome::IdentityTaken,
-            InsertOutcome::Inserted,
-        ]
-    );
+    assert_eq!(one, first_expected);
     assert_eq!(
         two,
         [

@@ -2,45 +2,24 @@
 //! message arrives exactly once, reports are stored, and neither a
 //! `kill -9` of the sender nor an outage of the gateway loses or doubles one.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod kannel;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use allocator::send::gateway::{Gateway, Submission};
 use allocator::send::queue::sms_messages;
+use common::{data, with_applications};
 use kannel::Kannel;
-use store::testing::{Backend, TestDatabase, fresh};
+use store::testing::{Backend, TestDatabase};
 use store::{DeliveryStatus, InDoubtResolution, OutboxMessage, OutboxState};
 use time::OffsetDateTime;
 
 /// After registration closes in the sample campaign.
 const CLOSED: &str = "2028-01-01T09:00:00+08:00";
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
-/// The URL the allocator binary opens the test's database with (a Postgres
-/// test works in a schema of its own).
-fn database_url(db: &TestDatabase) -> String {
-    match &db.options.postgres_schema {
-        Some(schema) => {
-            let join = if db.options.url.contains('?') { '&' } else { '?' };
-            format!("{}{join}options=-c%20search_path%3D{schema}", db.options.url)
-        }
-        None => db.options.url.clone(),
-    }
-}
-
-fn allocator(db: &TestDatabase, command: &str, args: &[String]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_allocator"));
-    cmd.arg(command).args(["--database-url", &database_url(db)]).arg("--data").arg(data()).args(args);
-    cmd.env("RUST_LOG", "warn");
-    cmd
-}
 
 fn succeeded(output: &Output, what: &str) {
     assert!(
@@ -53,10 +32,8 @@ fn succeeded(output: &Output, what: &str) {
 
 /// A database with `count` applications, allocated.
 async fn allocated(backend: Backend, count: usize, seed: u64) -> Option<TestDatabase> {
-    let db = fresh(backend).await?;
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, count, seed, 1000).await.expect("synth");
-    let run = allocator(&db, "run", &["--pretend-now".into(), CLOSED.into(), "--seed".into(), "s".into()]).output();
+    let (db, _) = with_applications(backend, &data(), count, seed, 1000).await?;
+    let run = common::allocator(&db, "run").args(["--pretend-now", CLOSED, "--seed", "s"]).output();
     succeeded(&run.expect("allocator runs"), "allocator run");
     Some(db)
 }
@@ -111,7 +88,12 @@ fn finished(mut child: Child, what: &str) -> String {
 }
 
 fn spawn_send(db: &TestDatabase, args: &[String]) -> Child {
-    allocator(db, "send", args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sender starts")
+    common::allocator(db, "send")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sender starts")
 }
 
 /// Every queued message reached the handset exactly once and was reported
@@ -137,7 +119,7 @@ async fn each_arrived_exactly_once(db: &TestDatabase, kannel: &Kannel) {
 /// `allocator report`'s messages.csv counts as delivered what the handset got.
 fn report_agrees_with_the_handset(db: &TestDatabase, kannel: &Kannel) {
     let out = tempfile::tempdir().expect("a temporary folder");
-    let report = allocator(db, "report", &["--out".into(), out.path().display().to_string()]).output();
+    let report = common::allocator(db, "report").arg("--out").arg(out.path()).output();
     let report = report.expect("the report runs");
     succeeded(&report, "allocator report");
     let stdout = String::from_utf8_lossy(&report.stdout);
@@ -175,7 +157,7 @@ async fn every_applicant_gets_one_message_and_its_delivery_is_stored(backend: Ba
     let Some(kannel) = Kannel::start() else { return };
     let Some(db) = allocated(backend, 300, 1).await else { return };
     let args = send_args(&kannel, 0, &["--rate", "500", "--concurrency", "8"]);
-    let first = allocator(&db, "send", &args).output().expect("the sender runs");
+    let first = common::allocator(&db, "send").args(&args).output().expect("the sender runs");
     succeeded(&first, "allocator send");
     assert!(String::from_utf8_lossy(&first.stdout).contains("queued 300 new messages"));
     each_arrived_exactly_once(&db, &kannel).await;
@@ -185,7 +167,7 @@ async fn every_applicant_gets_one_message_and_its_delivery_is_stored(backend: Ba
     assert!(reports.iter().any(|r| r.status == DeliveryStatus::Delivered && r.attempt == 1), "{reports:?}");
 
     // Sending again queues nothing new and sends nothing.
-    let again = allocator(&db, "send", &args).output().expect("the sender runs");
+    let again = common::allocator(&db, "send").args(&args).output().expect("the sender runs");
     succeeded(&again, "allocator send again");
     let stdout = String::from_utf8_lossy(&again.stdout);
     assert!(stdout.contains("queued 0 new messages") && stdout.contains("sent 0 messages"), "{stdout}");
@@ -247,7 +229,7 @@ async fn wrong_credentials_stop_the_send_with_every_message_still_pending() {
     let mut args = send_args(&kannel, 0, &[]);
     let password = args.iter().position(|a| a == "--password").expect("the flag") + 1;
     args[password] = "not-the-password".into();
-    let refused = allocator(&db, "send", &args).output().expect("the sender runs");
+    let refused = common::allocator(&db, "send").args(&args).output().expect("the sender runs");
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "{stderr}");
     assert!(stderr.contains("refused our credentials") && stderr.contains("--password"), "{stderr}");
@@ -257,13 +239,11 @@ async fn wrong_credentials_stop_the_send_with_every_message_still_pending() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trial_run_is_not_sent_unless_asked() {
-    let Some(db) = fresh(Backend::Sqlite).await else { return };
-    let catalogue = allocator::load_catalogue(&data()).expect("sample data");
-    loadgen::synth::run(&db.store, &catalogue, 10, 7, 1000).await.expect("synth");
-    let trial = ["--pretend-now", "2027-06-01T09:00:00+08:00", "--force", "--seed", "t"].map(String::from);
-    succeeded(&allocator(&db, "run", &trial).output().expect("runs"), "a trial run");
+    let Some((db, _)) = with_applications(Backend::Sqlite, &data(), 10, 7, 1000).await else { return };
+    let trial = ["--pretend-now", "2027-06-01T09:00:00+08:00", "--force", "--seed", "t"];
+    succeeded(&common::allocator(&db, "run").args(trial).output().expect("runs"), "a trial run");
     let flags = ["--gateway-url", "http://127.0.0.1:9/cgi-bin/sendsms", "--username", "u", "--password", "p"];
-    let refused = allocator(&db, "send", &flags.map(String::from)).output().expect("the sender runs");
+    let refused = common::allocator(&db, "send").args(flags).output().expect("the sender runs");
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success() && stderr.contains("trial run") && stderr.contains("--allow-trial"), "{stderr}");
     assert!(outbox(&db).await.is_empty(), "nothing queued");

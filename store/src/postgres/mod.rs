@@ -21,8 +21,7 @@ use self::servers::Servers;
 pub(crate) use self::writer::PgWriter;
 use sqlx::{PgPool, Row};
 
-use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
-use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, VERSION_COLUMNS};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, keep_version_sql};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{
     AllocationInputs, AllocationRow, ApplicationRow, Existing, InsertOutcome, RunRecord, StoreError, classify,
@@ -297,22 +296,10 @@ pub(crate) async fn all_allocations(pool: &PgPool) -> Result<Vec<AllocationRow>,
         .map(|row| {
             let reference: String = row.try_get(0)?;
             let corrupt = |column: &str| StoreError::corrupt(&reference, column);
-            let choice_met: &str = row.try_get(7)?;
-            let appointment = appointment_from_columns(row.try_get(4)?, row.try_get(5)?, row.try_get(6)?, choice_met)
-                .map_err(corrupt)?;
-            if appointment.is_none() && choice_met != NO_CHOICE_MET {
-                return Err(corrupt("choice_met"));
-            }
-            Ok(AllocationRow {
-                priority: u64::try_from(row.try_get::<i64, _>(1)?).map_err(|_| corrupt("priority"))?,
-                lottery: row.try_get::<String, _>(2)?.parse().map_err(|_| corrupt("lottery"))?,
-                centre_id: row.try_get(3)?,
-                appointment,
-                waitlist_position: row.try_get::<Option<i64>, _>(8)?.map(|p| u64::try_from(p).unwrap_or_default()),
-                declined: row.try_get::<&str, _>(9)? == "declined",
-                round: u32::try_from(row.try_get::<i32, _>(10)?).map_err(|_| corrupt("round"))?,
-                reference,
-            })
+            let situation = rounds::situation_at(row, 4, &reference)?;
+            let priority = u64::try_from(row.try_get::<i64, _>(1)?).map_err(|_| corrupt("priority"))?;
+            let lottery = row.try_get::<String, _>(2)?.parse().map_err(|_| corrupt("lottery"))?;
+            Ok(situation.into_allocation(reference, priority, lottery, row.try_get(3)?))
         })
         .collect()
 }
@@ -351,11 +338,7 @@ async fn keep_version(
     at: time::OffsetDateTime,
     via: Channel,
 ) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO application_history ({VERSION_COLUMNS}, ended_by, ended_at, ended_via) \
-         SELECT {VERSION_COLUMNS}, $2, $3, $4 FROM applications WHERE reference = $1"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query(sqlx::AssertSqlSafe(keep_version_sql('$')))
         .bind(reference)
         .bind(ended_by)
         .bind(at)

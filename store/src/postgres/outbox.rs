@@ -177,12 +177,13 @@ async fn record_report(
     Ok(ReportOutcome::Recorded(next.unwrap_or(current)))
 }
 
+/// Runs `sql`, an update of the messages of one run (`$1`), and says how many it changed.
+async fn update_run(pool: &PgPool, run_id: &str, sql: &'static str) -> Result<u64, StoreError> {
+    Ok(sqlx::query(sql).bind(run_id).execute(pool).await?.rows_affected())
+}
+
 pub(crate) async fn mark_in_doubt(pool: &PgPool, run_id: &str) -> Result<u64, StoreError> {
-    let done = sqlx::query("UPDATE outbox SET state = 'in_doubt' WHERE run_id = $1 AND state = 'sending'")
-        .bind(run_id)
-        .execute(pool)
-        .await?;
-    Ok(done.rows_affected())
+    update_run(pool, run_id, "UPDATE outbox SET state = 'in_doubt' WHERE run_id = $1 AND state = 'sending'").await
 }
 
 pub(crate) async fn resolve_in_doubt(
@@ -201,12 +202,12 @@ pub(crate) async fn resolve_in_doubt(
 }
 
 pub(crate) async fn retry_failed(pool: &PgPool, run_id: &str) -> Result<u64, StoreError> {
-    let done =
-        sqlx::query("UPDATE outbox SET state = 'pending', final_at = NULL WHERE run_id = $1 AND state = 'failed'")
-            .bind(run_id)
-            .execute(pool)
-            .await?;
-    Ok(done.rows_affected())
+    update_run(
+        pool,
+        run_id,
+        "UPDATE outbox SET state = 'pending', final_at = NULL WHERE run_id = $1 AND state = 'failed'",
+    )
+    .await
 }
 
 pub(crate) async fn messages(

@@ -1,13 +1,14 @@
 //! Declines, rounds and attendance on PostgreSQL.
 
-use sqlx::{PgPool, Row};
+use sqlx::postgres::PgRow;
+use sqlx::{Column, PgPool, Row};
 use time::{Date, OffsetDateTime};
 
-use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
+use crate::allocation::{NO_CHOICE_MET, Situation, appointment_from_columns};
 use crate::rounds::decide_decline;
 use crate::{
-    AllocationRow, AmendOutcome, AttendanceImport, AttendanceRow, Channel, Decline, DeclineOutcome, DeclineRecord,
-    RoundChange, RoundRecord, RoundSave, StoreError,
+    AllocationRow, AmendOutcome, Appointment, AttendanceImport, AttendanceRow, Channel, Decline, DeclineOutcome,
+    DeclineRecord, RoundChange, RoundRecord, RoundSave, StoreError,
 };
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Postgres>;
@@ -54,10 +55,8 @@ pub(crate) async fn decline(tx: &mut Tx<'_>, d: &Decline) -> Result<AmendOutcome
     let status: &str = held.try_get(0)?;
     let outcome = match status {
         "allocated" => {
-            let appointment =
-                appointment_from_columns(held.try_get(1)?, held.try_get(2)?, held.try_get(3)?, held.try_get(4)?)
-                    .map_err(|column| StoreError::corrupt(&d.reference, column))?
-                    .ok_or_else(|| StoreError::corrupt(&d.reference, "appointment_date"))?;
+            let appointment = appointment_at(&held, 1, &d.reference)?
+                .ok_or_else(|| StoreError::corrupt(&d.reference, "appointment_date"))?;
             if let Err(too_late) = decide_decline(appointment, d.earliest_start) {
                 return Ok(AmendOutcome::Decline(too_late));
             }
@@ -176,29 +175,50 @@ pub(crate) async fn rounds(pool: &PgPool) -> Result<Vec<RoundRecord>, StoreError
 
 pub(crate) async fn round_changes(pool: &PgPool, round: u32) -> Result<Vec<RoundChange>, StoreError> {
     let sql = format!(
-        "SELECT reference, before_status, before_appointment_date, before_window_start, before_window_end, \
-         before_choice_met, before_waitlist_position, before_round FROM round_changes \
+        "SELECT reference, before_appointment_date, before_window_start, before_window_end, before_choice_met, \
+         before_waitlist_position, before_status, before_round FROM round_changes \
          WHERE run_id = ({CURRENT_RUN}) AND round = $1 ORDER BY reference COLLATE \"C\""
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(round_column(round)).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             let reference: String = row.try_get(0)?;
-            let appointment =
-                appointment_from_columns(row.try_get(2)?, row.try_get(3)?, row.try_get(4)?, row.try_get(5)?)
-                    .map_err(|column| StoreError::corrupt(&reference, column))?;
-            Ok(RoundChange {
-                declined: row.try_get::<&str, _>(1)? == "declined",
-                appointment,
-                waitlist_position: match row.try_get::<Option<i64>, _>(6)? {
-                    Some(p) => Some(count_back(p, &reference, "before_waitlist_position")?),
-                    None => None,
-                },
-                round: round_back(row.try_get(7)?, &reference, "before_round")?,
-                reference,
-            })
+            Ok(situation_at(row, 1, &reference)?.into_change(reference))
         })
         .collect()
+}
+
+/// The appointment in a row's four columns from `first` on: date, window
+/// start, window end and choice met.
+fn appointment_at(row: &PgRow, first: usize, reference: &str) -> Result<Option<Appointment>, StoreError> {
+    appointment_from_columns(
+        row.try_get(first)?,
+        row.try_get(first + 1)?,
+        row.try_get(first + 2)?,
+        row.try_get(first + 3)?,
+    )
+    .map_err(|column| StoreError::corrupt(reference, column))
+}
+
+/// A row's [`Situation`] from its seven columns from `first` on: appointment
+/// date, window start, window end, choice met, waitlist position, status and
+/// round, as `allocations` and `round_changes` both store them.
+pub(super) fn situation_at(row: &PgRow, first: usize, reference: &str) -> Result<Situation, StoreError> {
+    // As the query names it (`before_round` in `round_changes`).
+    let name = |i: usize| row.try_column(i).map_or("", |c| c.name());
+    let appointment = appointment_at(row, first, reference)?;
+    if appointment.is_none() && row.try_get::<&str, _>(first + 3)? != NO_CHOICE_MET {
+        return Err(StoreError::corrupt(reference, name(first + 3)));
+    }
+    Ok(Situation {
+        appointment,
+        waitlist_position: match row.try_get::<Option<i64>, _>(first + 4)? {
+            Some(p) => Some(count_back(p, reference, name(first + 4))?),
+            None => None,
+        },
+        declined: row.try_get::<&str, _>(first + 5)? == "declined",
+        round: round_back(row.try_get(first + 6)?, reference, name(first + 6))?,
+    })
 }
 
 pub(crate) async fn save_round(
@@ -214,14 +234,7 @@ pub(crate) async fn save_round(
         .bind(&record.run_id)
         .fetch_one(&mut *tx)
         .await?;
-    let last = last.and_then(|n| u32::try_from(n).ok()).unwrap_or(crate::FIRST_ROUND);
-    let expected = match save {
-        RoundSave::Append => last + 1,
-        RoundSave::ReplaceLast => last,
-    };
-    if record.round != expected || record.round <= crate::FIRST_ROUND {
-        return Err(StoreError::RoundOutOfTurn { stored: last, given: record.round });
-    }
+    save.check_turn(last.map(i64::from), record.round)?;
     let round = round_column(record.round);
     if save == RoundSave::ReplaceLast {
         let declined: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM declines WHERE run_id = $1 AND round = $2")
@@ -349,39 +362,28 @@ pub(crate) async fn record_attendance(
         .fetch_optional(&mut *tx)
         .await?;
         match stored {
-            Some(same) if same == row.attended => import.unchanged += 1,
-            Some(_) => {
-                sqlx::query(
-                    "UPDATE attendance SET attended = $4, source = $5, recorded_at = $6 \
-                     WHERE reference = $1 AND run_id = $2 AND appointment_date = $3",
-                )
-                .bind(&row.reference)
-                .bind(run_id)
-                .bind(row.date)
-                .bind(row.attended)
-                .bind(source)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                import.changed += 1;
+            Some(same) if same == row.attended => {
+                import.unchanged += 1;
+                continue;
             }
-            None => {
-                sqlx::query(
-                    "INSERT INTO attendance (reference, run_id, centre_id, appointment_date, attended, source, recorded_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&row.reference)
-                .bind(run_id)
-                .bind(&row.centre_id)
-                .bind(row.date)
-                .bind(row.attended)
-                .bind(source)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-                import.added += 1;
-            }
+            Some(_) => import.changed += 1,
+            None => import.added += 1,
         }
+        // A new answer and a corrected one are stored alike.
+        sqlx::query(
+            "INSERT INTO attendance (reference, run_id, appointment_date, centre_id, attended, source, recorded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reference, run_id, appointment_date) \
+             DO UPDATE SET attended = excluded.attended, source = excluded.source, recorded_at = excluded.recorded_at",
+        )
+        .bind(&row.reference)
+        .bind(run_id)
+        .bind(row.date)
+        .bind(&row.centre_id)
+        .bind(row.attended)
+        .bind(source)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(import)

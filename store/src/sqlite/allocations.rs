@@ -1,10 +1,10 @@
 //! The allocator's reads and writes on SQLite: every application's input,
 //! the run record, and one allocation row per application.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{count, count_back, date, instant, instant_text};
-use crate::allocation::{InputDigest, NO_CHOICE_MET, appointment_from_columns};
+use crate::allocation::{InputDigest, NO_CHOICE_MET, Situation, appointment_from_columns};
 use crate::row::choices_from_text;
 use crate::{AllocationInput, AllocationInputs, AllocationRow, RunRecord, StoreError};
 
@@ -163,35 +163,45 @@ pub(crate) fn all(connection: &mut Connection) -> Result<Vec<AllocationRow>, Sto
     let mut read = Vec::new();
     while let Some(row) = rows.next()? {
         let reference: String = row.get(0)?;
-        let corrupt = |column: &str| StoreError::corrupt(&reference, column);
-        let day = match row.get::<_, Option<String>>(4)? {
-            Some(text) => Some(date(&text, &reference, "appointment_date")?),
-            None => None,
-        };
-        let choice_met: String = row.get(7)?;
-        let appointment = appointment_from_columns(
-            day,
-            row.get::<_, Option<String>>(5)?.as_deref(),
-            row.get::<_, Option<String>>(6)?.as_deref(),
-            &choice_met,
-        )
-        .map_err(corrupt)?;
-        if appointment.is_none() && choice_met != NO_CHOICE_MET {
-            return Err(corrupt("choice_met"));
-        }
-        read.push(AllocationRow {
-            priority: count_back(row.get(1)?, &reference, "priority")?,
-            lottery: row.get::<_, String>(2)?.parse().map_err(|_| corrupt("lottery"))?,
-            centre_id: row.get(3)?,
-            appointment,
-            waitlist_position: match row.get::<_, Option<i64>>(8)? {
-                Some(p) => Some(count_back(p, &reference, "waitlist_position")?),
-                None => None,
-            },
-            declined: row.get::<_, String>(9)? == "declined",
-            round: u32::try_from(row.get::<_, i64>(10)?).map_err(|_| corrupt("round"))?,
-            reference,
-        });
+        let situation = situation_at(row, 4, &reference)?;
+        let priority = count_back(row.get(1)?, &reference, "priority")?;
+        let lottery = row.get::<_, String>(2)?.parse().map_err(|_| StoreError::corrupt(&reference, "lottery"))?;
+        read.push(situation.into_allocation(reference, priority, lottery, row.get(3)?));
     }
     Ok(read)
+}
+
+/// A row's [`Situation`] from its seven columns from `first` on: appointment
+/// date, window start, window end, choice met, waitlist position, status and
+/// round, as `allocations` and `round_changes` both store them.
+pub(super) fn situation_at(row: &Row<'_>, first: usize, reference: &str) -> Result<Situation, StoreError> {
+    // As the query names it (`before_round` in `round_changes`); the column
+    // was just read, so it has a name.
+    let name = |i: usize| row.as_ref().column_name(i).unwrap_or_default();
+    let day = match row.get::<_, Option<String>>(first)? {
+        Some(text) => Some(date(&text, reference, name(first))?),
+        None => None,
+    };
+    let choice_met = row.get_ref(first + 3)?.as_str().map_err(rusqlite::Error::from)?;
+    let appointment = appointment_from_columns(
+        day,
+        row.get::<_, Option<String>>(first + 1)?.as_deref(),
+        row.get::<_, Option<String>>(first + 2)?.as_deref(),
+        choice_met,
+    )
+    .map_err(|column| StoreError::corrupt(reference, column))?;
+    if appointment.is_none() && choice_met != NO_CHOICE_MET {
+        return Err(StoreError::corrupt(reference, name(first + 3)));
+    }
+    let waitlist_position = match row.get::<_, Option<i64>>(first + 4)? {
+        Some(p) => Some(count_back(p, reference, name(first + 4))?),
+        None => None,
+    };
+    Ok(Situation {
+        appointment,
+        waitlist_position,
+        declined: row.get::<_, String>(first + 5)? == "declined",
+        round: u32::try_from(row.get::<_, i64>(first + 6)?)
+            .map_err(|_| StoreError::corrupt(reference, name(first + 6)))?,
+    })
 }

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{date, instant, instant_text};
-use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, VERSION_COLUMNS};
+use crate::amend::{AmendOutcome, Amendment, Channel, HistoryCounts, keep_version_sql};
 use crate::row::{choices_from_text, choices_to_text};
 use crate::{ApplicationRow, InsertOutcome, StoreError};
 
@@ -139,11 +139,7 @@ fn keep_version(
     at: time::OffsetDateTime,
     via: Channel,
 ) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO application_history ({VERSION_COLUMNS}, ended_by, ended_at, ended_via) \
-         SELECT {VERSION_COLUMNS}, ?2, ?3, ?4 FROM applications WHERE reference = ?1"
-    );
-    tx.prepare_cached(&sql)?.execute(params![reference, ended_by, instant_text(at), via.code()])?;
+    tx.prepare_cached(&keep_version_sql('?'))?.execute(params![reference, ended_by, instant_text(at), via.code()])?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::allocations::situation_at;
 use super::{count, count_back, date, instant, instant_text};
 use crate::allocation::{NO_CHOICE_MET, appointment_from_columns};
 use crate::rounds::decide_decline;
@@ -174,36 +175,15 @@ pub(crate) fn rounds(c: &mut Connection) -> Result<Vec<RoundRecord>, StoreError>
 pub(crate) fn round_changes(c: &mut Connection, round: u32) -> Result<Vec<RoundChange>, StoreError> {
     let Some(run_id) = any_run(c)? else { return Ok(Vec::new()) };
     let mut statement = c.prepare(
-        "SELECT reference, before_status, before_appointment_date, before_window_start, before_window_end, \
-         before_choice_met, before_waitlist_position, before_round FROM round_changes \
+        "SELECT reference, before_appointment_date, before_window_start, before_window_end, before_choice_met, \
+         before_waitlist_position, before_status, before_round FROM round_changes \
          WHERE run_id = ?1 AND round = ?2 ORDER BY reference",
     )?;
     let mut rows = statement.query(params![run_id, round])?;
     let mut read = Vec::new();
     while let Some(row) = rows.next()? {
         let reference: String = row.get(0)?;
-        let corrupt = |column: &str| StoreError::corrupt(&reference, column);
-        let day = match row.get::<_, Option<String>>(2)? {
-            Some(text) => Some(date(&text, &reference, "before_appointment_date")?),
-            None => None,
-        };
-        let appointment = appointment_from_columns(
-            day,
-            row.get::<_, Option<String>>(3)?.as_deref(),
-            row.get::<_, Option<String>>(4)?.as_deref(),
-            &row.get::<_, String>(5)?,
-        )
-        .map_err(corrupt)?;
-        read.push(RoundChange {
-            declined: row.get::<_, String>(1)? == "declined",
-            appointment,
-            waitlist_position: match row.get::<_, Option<i64>>(6)? {
-                Some(p) => Some(count_back(p, &reference, "before_waitlist_position")?),
-                None => None,
-            },
-            round: u32::try_from(row.get::<_, i64>(7)?).map_err(|_| corrupt("before_round"))?,
-            reference,
-        });
+        read.push(situation_at(row, 1, &reference)?.into_change(reference));
     }
     Ok(read)
 }
@@ -239,14 +219,7 @@ pub(crate) fn save_round(
         tx.query_row("SELECT max(round) FROM allocation_rounds WHERE run_id = ?1", params![record.run_id], |r| {
             r.get(0)
         })?;
-    let last = last.and_then(|n| u32::try_from(n).ok()).unwrap_or(crate::FIRST_ROUND);
-    let expected = match save {
-        RoundSave::Append => last + 1,
-        RoundSave::ReplaceLast => last,
-    };
-    if record.round != expected || record.round <= crate::FIRST_ROUND {
-        return Err(StoreError::RoundOutOfTurn { stored: last, given: record.round });
-    }
+    save.check_turn(last, record.round)?;
     if save == RoundSave::ReplaceLast {
         let declined: i64 = tx.query_row(
             "SELECT COUNT(*) FROM declines WHERE run_id = ?1 AND round = ?2",
@@ -362,31 +335,28 @@ pub(crate) fn record_attendance(
             .query_row(params![row.reference, run_id, day], |r| r.get(0))
             .optional()?;
         match stored {
-            Some(same) if same == row.attended => import.unchanged += 1,
-            Some(_) => {
-                tx.prepare_cached(
-                    "UPDATE attendance SET attended = ?4, source = ?5, recorded_at = ?6 \
-                     WHERE reference = ?1 AND run_id = ?2 AND appointment_date = ?3",
-                )?
-                .execute(params![
-                    row.reference,
-                    run_id,
-                    day,
-                    row.attended,
-                    source,
-                    instant_text(at)
-                ])?;
-                import.changed += 1;
+            Some(same) if same == row.attended => {
+                import.unchanged += 1;
+                continue;
             }
-            None => {
-                tx.prepare_cached(
-                    "INSERT INTO attendance (reference, run_id, centre_id, appointment_date, attended, source, recorded_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![row.reference, run_id, row.centre_id, day, row.attended, source, instant_text(at)])?;
-                import.added += 1;
-            }
+            Some(_) => import.changed += 1,
+            None => import.added += 1,
         }
+        // A new answer and a corrected one are stored alike.
+        tx.prepare_cached(
+            "INSERT INTO attendance (reference, run_id, appointment_date, centre_id, attended, source, recorded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (reference, run_id, appointment_date) \
+             DO UPDATE SET attended = excluded.attended, source = excluded.source, recorded_at = excluded.recorded_at",
+        )?
+        .execute(params![
+            row.reference,
+            run_id,
+            day,
+            row.centre_id,
+            row.attended,
+            source,
+            instant_text(at)
+        ])?;
     }
     tx.commit()?;
     Ok(import)
