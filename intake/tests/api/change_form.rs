@@ -53,8 +53,8 @@ async fn a_plain_form_changes_and_withdraws_with_the_reference_in_the_body(backe
 async fn the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
     let reference = app.apply("600101-14-6002").await;
-    let by_path = format!("{}/{}", app.endpoint(), "22222-22222");
-    let by_path = app.post_form_to(&by_path, &as_pairs(&form("600101-14-6002", "en"))).await;
+    let unknown = format!("{}/{}", app.endpoint(), "22222-22222");
+    let by_path = app.post_form_to(&unknown, &as_pairs(&form("600101-14-6002", "en"))).await;
     assert_eq!(by_path.status(), 404);
     let by_path = by_path.text().await.expect("text");
     let en = Messages::of(Lang::En);
