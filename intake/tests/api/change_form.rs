@@ -81,10 +81,7 @@ async fn the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_already_applied_and_the_success_answers_link_to_the_change_page_in_the_persons_language() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--form-url", "https://daftar.example.my/{lang}/"]).await
-    else {
-        return;
-    };
+    let app = TestApp::on_sqlite(&["--form-url", "https://daftar.example.my/{lang}/"]).await;
     let ms = Messages::of(Lang::Ms);
     let first = app.post_form(&as_pairs(&form("600101-14-6003", "ms"))).await;
     assert_eq!(first.status(), 201);

@@ -48,11 +48,16 @@ impl TestApp {
         Some(TestApp::start(db, &url, now, flags).await)
     }
 
-    /// Starts intake on SQLite while registration is open, answering
-    /// result look-ups from the files published in `results`.
+    /// Starts intake on SQLite, which every test run has, while registration
+    /// is open, with extra `serve` flags.
+    pub async fn on_sqlite(flags: &[&str]) -> TestApp {
+        TestApp::spawn(Backend::Sqlite, OPEN, flags).await.expect("SQLite needs no configuration")
+    }
+
+    /// [`TestApp::on_sqlite`], answering result look-ups from the files
+    /// published in `results`.
     pub async fn serving_results(results: &Path) -> TestApp {
-        let results = results.to_str().expect("utf-8 path");
-        TestApp::spawn(Backend::Sqlite, OPEN, &["--results", results]).await.expect("sqlite")
+        TestApp::on_sqlite(&["--results", results.to_str().expect("utf-8 path")]).await
     }
 
     /// As [`TestApp::spawn`], but intake reaches the (fresh) database through `url`.
