@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use campaign::{Catalogue, Lang, Messages};
 use rand::RngExt;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use store::{AmendOutcome, DeclineOutcome};
@@ -25,9 +26,8 @@ pub struct PageSettings {
     /// Retry-After is drawn between this and twice this many seconds, so
     /// refused clients do not all come back in the same second.
     pub retry_after_secs: u64,
-    /// "What happens next" per language (in [`Lang::ALL`] order), its dates
-    /// already written: only `{phone}` is left to fill for each applicant.
-    pub next_steps: [String; 2],
+    /// Per language, in [`Lang::ALL`] order.
+    texts: [LangTexts; 2],
     /// The 503 answer per language and format, rendered once: under a flood
     /// it is most of what intake sends, and must cost as little as it can.
     busy: Vec<(Lang, Format, Rendered)>,
@@ -37,18 +37,8 @@ impl PageSettings {
     /// Settings for `catalogue`, with the texts that never change rendered
     /// once at start-up rather than on every request.
     pub fn new(catalogue: &Catalogue, stylesheet: String, form_url: String, retry_after_secs: u64) -> PageSettings {
-        let campaign = catalogue.campaign();
-        let next_steps = Lang::ALL.map(|lang| {
-            let m = Messages::of(lang);
-            m.render(
-                "intake.next_steps",
-                &[
-                    ("closes", &m.date_time(campaign.registration_closes())),
-                    ("first_day", &m.long_date(campaign.first_day())),
-                ],
-            )
-        });
-        let mut settings = PageSettings { stylesheet, form_url, retry_after_secs, next_steps, busy: Vec::new() };
+        let texts = Lang::ALL.map(|lang| LangTexts::new(catalogue, &form_url, lang));
+        let mut settings = PageSettings { stylesheet, form_url, retry_after_secs, texts, busy: Vec::new() };
         let busy = ApiError::Unavailable(Unavailable::QueueFull);
         settings.busy = Lang::ALL
             .into_iter()
@@ -59,6 +49,52 @@ impl PageSettings {
             .collect();
         settings
     }
+
+    fn texts(&self, lang: Lang) -> &LangTexts {
+        let index = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
+        &self.texts[index]
+    }
+}
+
+/// One language's texts that are the same for every applicant, written
+/// once at start-up: a success answer then only adds what is its own.
+#[derive(Debug, Clone)]
+struct LangTexts {
+    /// "What happens next", its dates already written: only `{phone}` is
+    /// left to fill for each applicant.
+    next_steps: String,
+    /// The form.
+    form_url: String,
+    /// The site's "Change or withdraw my application" page.
+    change_url: String,
+}
+
+impl LangTexts {
+    fn new(catalogue: &Catalogue, form_url: &str, lang: Lang) -> LangTexts {
+        let campaign = catalogue.campaign();
+        let m = Messages::of(lang);
+        let next_steps = m.render(
+            "intake.next_steps",
+            &[
+                ("closes", &m.date_time(campaign.registration_closes())),
+                ("first_day", &m.long_date(campaign.first_day())),
+            ],
+        );
+        let form_url = form_url.replace("{lang}", lang.code());
+        let change_url = format!("{form_url}change/");
+        LangTexts { next_steps, form_url, change_url }
+    }
+}
+
+/// The JSON answer to a stored application, written straight from borrowed
+/// text rather than through a map. Its fields are in alphabetical order, the
+/// order intake's other JSON answers (maps) write their keys in.
+#[derive(Serialize)]
+struct StoredJson<'a> {
+    change_url: &'a str,
+    new: bool,
+    next_steps: &'a str,
+    reference: &'a str,
 }
 
 /// An answer's status, type and body, ready to send.
@@ -70,7 +106,7 @@ struct Rendered {
 }
 
 impl Rendered {
-    fn json(status: StatusCode, payload: &Value) -> Rendered {
+    fn json(status: StatusCode, payload: &impl Serialize) -> Rendered {
         Rendered {
             status,
             content_type: HeaderValue::from_static("application/json"),
@@ -123,19 +159,18 @@ struct Page<'a> {
 /// A link to the "Change or withdraw my application" page, with a sentence before it.
 struct ChangeLink<'a> {
     hint: &'a str,
-    href: String,
+    href: &'a str,
     text: &'a str,
 }
 
 impl Answer<'_> {
-    /// The site's "Change or withdraw my application" page in the applicant's language.
-    fn change_url(&self) -> String {
-        format!("{}change/", self.settings.form_url.replace("{lang}", self.lang.code()))
+    fn texts(&self) -> &LangTexts {
+        self.settings.texts(self.lang)
     }
 
-    fn change_link(&self, hint: &'static str) -> ChangeLink<'static> {
+    fn change_link(&self, hint: &'static str) -> ChangeLink<'_> {
         let m = Messages::of(self.lang);
-        ChangeLink { hint: m.text(hint), href: self.change_url(), text: m.text("common.change_link") }
+        ChangeLink { hint: m.text(hint), href: &self.texts().change_url, text: m.text("common.change_link") }
     }
 
     /// 201 for a new application, 200 for one already stored.
@@ -144,11 +179,10 @@ impl Answer<'_> {
         let m = Messages::of(self.lang);
         let next = self.next_steps(phone_national);
         match self.format {
-            Format::Json => Rendered::json(
-                status,
-                &json!({ "reference": reference, "new": new, "next_steps": next, "change_url": self.change_url() }),
-            )
-            .into_response(),
+            Format::Json => {
+                let change_url = &self.texts().change_url;
+                Rendered::json(status, &StoredJson { change_url, new, next_steps: &next, reference }).into_response()
+            }
             Format::Form => {
                 let (title, lead) = if new {
                     ("intake.accepted_title", "intake.accepted_lead")
@@ -220,7 +254,7 @@ impl Answer<'_> {
             Format::Json => {
                 let mut payload = json!({ "error": { "code": code, "title": title, "message": body } });
                 if let ApiError::IdentityTaken = error {
-                    payload["error"]["change_url"] = self.change_url().into();
+                    payload["error"]["change_url"] = self.texts().change_url.as_str().into();
                     payload["error"]["change_text"] = m.text("common.change_link").into();
                 }
                 if !field_errors.is_empty() {
@@ -266,8 +300,7 @@ impl Answer<'_> {
     }
 
     fn next_steps(&self, phone_national: &str) -> String {
-        let index = Lang::ALL.iter().position(|l| *l == self.lang).unwrap_or(0);
-        campaign::messages::fill(&self.settings.next_steps[index], &[("phone", phone_national)])
+        campaign::messages::fill(&self.texts().next_steps, &[("phone", phone_national)])
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -283,7 +316,6 @@ impl Answer<'_> {
         change: Option<ChangeLink<'_>>,
     ) -> Rendered {
         let m = Messages::of(self.lang);
-        let form_url = self.settings.form_url.replace("{lang}", self.lang.code());
         let page = Page {
             lang: self.lang.code(),
             site_name: m.text("common.site_name"),
@@ -299,7 +331,7 @@ impl Answer<'_> {
             paragraphs,
             back_hint,
             change,
-            form_url: &form_url,
+            form_url: &self.texts().form_url,
             back_to_form: m.text("common.back_to_form"),
             helpline: m.render("common.helpline", &[("helpline", &self.catalogue.campaign().helpline().to_string())]),
         };
@@ -308,5 +340,18 @@ impl Answer<'_> {
             title.to_owned()
         });
         Rendered { status, content_type: HeaderValue::from_static("text/html; charset=utf-8"), body: html.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_answer_is_byte_for_byte_what_a_json_map_writes() {
+        let stored = StoredJson { change_url: "/ms/change/", new: true, next_steps: "SMS \"012\"", reference: "K7M4Q" };
+        let map =
+            json!({ "reference": "K7M4Q", "new": true, "next_steps": "SMS \"012\"", "change_url": "/ms/change/" });
+        assert_eq!(serde_json::to_vec(&stored).expect("json"), serde_json::to_vec(&map).expect("json"));
     }
 }

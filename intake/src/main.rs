@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use intake::app::{Intake, Listeners, shutdown_signal};
 use intake::clock::{SharedClock, ShiftedClock, SystemClock};
 use intake::config::{LogFormat, ServeArgs, StoreArgs};
@@ -17,12 +17,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The live application server of Temujanji.
 #[derive(Debug, Parser)]
 #[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the application endpoint (and, with --site, the static site).
     Serve(Box<ServeArgs>),
@@ -34,7 +28,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    match Command::parse() {
         Command::Serve(args) => {
             cli::init_logging(args.log_format);
             let catalogue = intake::load_catalogue(&args.store.data)?;

@@ -2,17 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
 /// Bakes the campaign into a static application form.
 #[derive(Debug, Parser)]
 #[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
 enum Command {
     /// Build the static site into --out (emptied first).
     Build {
@@ -40,7 +34,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    match Command::parse() {
         Command::Build { data, intake_url, out, base_path } => {
             let catalogue = site_gen::load_catalogue(&data)?;
             let report = site_gen::build(&catalogue, &site_gen::BuildOptions { intake_url, base_path }, &out)?;

@@ -28,46 +28,29 @@ use crate::state::AppState;
 use crate::submission::{self, Format};
 use crate::writer::{Stored, Unavailable};
 
-/// The change and withdrawal routes.
+/// The change and withdrawal routes, each at two addresses: the
+/// reference in the path, or (for a plain form) in the body.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(paths::APPLICATION, post(change))
         .route(paths::WITHDRAW, post(withdraw))
-        .route(paths::CHANGE, post(change_by_form))
-        .route(paths::WITHDRAWAL, post(withdraw_by_form))
+        .route(paths::CHANGE, post(change))
+        .route(paths::WITHDRAWAL, post(withdraw))
 }
 
-async fn change(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
-    change_named(state, Some(reference), request).await
-}
-
-async fn change_by_form(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    change_named(state, None, request).await
-}
-
-async fn withdraw(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
-    withdraw_named(state, Some(reference), request).await
-}
-
-async fn withdraw_by_form(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    withdraw_named(state, None, request).await
-}
-
-/// A change of the application `reference` names, or the body's `reference` field.
-async fn change_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
+/// A change of the application the path names, or the body's `reference` field.
+async fn change(State(state): State<Arc<AppState>>, named: Option<Path<String>>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
         let weeks = state.catalogue.campaign().week_count();
         let raw = match format {
             Format::Form => submission::parse_form(bytes, weeks),
             Format::Json => submission::parse_json(bytes, weeks)?,
         };
-        if let Ok(chosen) = raw.lang.parse::<Lang>() {
-            *lang = chosen;
-        }
+        prefer_language(lang, &raw.lang);
         registration_is_open(state)?;
         let application = Application::parse(&raw, &state.catalogue).map_err(ApiError::Invalid)?;
-        let typed = match reference {
-            Some(reference) => reference,
+        let typed = match named {
+            Some(Path(reference)) => reference,
             None => submission::reference_field(bytes, format)?,
         };
         let reference = reference::parse(&typed).ok_or(ApiError::NotFound)?;
@@ -78,16 +61,15 @@ async fn change_named(state: Arc<AppState>, reference: Option<String>, request: 
     .await
 }
 
-/// A withdrawal of the application `reference` names, or the body's `reference` field.
-async fn withdraw_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
+/// A withdrawal of the application the path names, or the body's `reference` field.
+async fn withdraw(State(state): State<Arc<AppState>>, named: Option<Path<String>>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
         let raw = submission::parse_identity(bytes, format)?;
-        if let Ok(chosen) = raw.lang.parse::<Lang>() {
-            *lang = chosen;
-        }
+        prefer_language(lang, &raw.lang);
         registration_is_open(state)?;
         let id_number = stored_id_number(&raw.id_number)?;
-        let reference = reference::parse(reference.as_deref().unwrap_or(&raw.reference)).ok_or(ApiError::NotFound)?;
+        let typed = named.map_or(raw.reference, |Path(reference)| reference);
+        let reference = reference::parse(&typed).ok_or(ApiError::NotFound)?;
         Ok(Amendment::Withdraw { reference, id_number, at: state.clock.now(), via: channel(format) })
     })
     .await
@@ -124,6 +106,13 @@ where
             }
             answer(format, lang).error(&error)
         }
+    }
+}
+
+/// Answers in the language the body asks for, if it names one.
+pub(crate) fn prefer_language(lang: &mut Lang, asked: &str) {
+    if let Ok(chosen) = asked.parse::<Lang>() {
+        *lang = chosen;
     }
 }
 

@@ -13,38 +13,28 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use axum::routing::post;
-use campaign::{Lang, reference};
+use campaign::reference;
 use store::{Amendment, Decline};
 
 use crate::error::ApiError;
 use crate::paths;
-use crate::routes::amendments::{amend, channel, stored_id_number};
+use crate::routes::amendments::{amend, channel, prefer_language, stored_id_number};
 use crate::state::AppState;
 use crate::submission;
 
-/// The decline route.
+/// The decline route, at two addresses: the reference in the path, or (for
+/// the "I cannot come" page's form) in the body.
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route(paths::DECLINE, post(decline)).route(paths::DECLINING, post(decline_by_form))
+    Router::new().route(paths::DECLINE, post(decline)).route(paths::DECLINING, post(decline))
 }
 
-async fn decline(State(state): State<Arc<AppState>>, Path(reference): Path<String>, request: Request) -> Response {
-    decline_named(state, Some(reference), request).await
-}
-
-/// The "I cannot come" page's form, which cannot put the reference in the path.
-async fn decline_by_form(State(state): State<Arc<AppState>>, request: Request) -> Response {
-    decline_named(state, None, request).await
-}
-
-/// A decline of the application `reference` names, or the body's `reference` field.
-async fn decline_named(state: Arc<AppState>, reference: Option<String>, request: Request) -> Response {
+/// A decline of the application the path names, or the body's `reference` field.
+async fn decline(State(state): State<Arc<AppState>>, named: Option<Path<String>>, request: Request) -> Response {
     amend(state, request, |state, format, bytes, lang| {
         let raw = submission::parse_identity(bytes, format)?;
-        if let Ok(chosen) = raw.lang.parse::<Lang>() {
-            *lang = chosen;
-        }
+        prefer_language(lang, &raw.lang);
         let id_number = stored_id_number(&raw.id_number)?;
-        let typed = reference.unwrap_or(raw.reference);
+        let typed = named.map_or(raw.reference, |Path(reference)| reference);
         let reference = reference::parse(&typed).ok_or(ApiError::NotFound)?;
         let now = state.clock.now();
         Ok(Amendment::Decline(Decline {

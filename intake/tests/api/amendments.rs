@@ -2,12 +2,12 @@
 //! closes, proven by their identity document; nothing is overwritten
 //! without trace.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use store::on_both_backends;
 use store::testing::Backend;
 use time::macros::datetime;
 
-use crate::helpers::{OPEN, TestApp, application};
+use crate::helpers::{OPEN, TestApp, application, as_pairs, form, with_field};
 
 on_both_backends!(
     a_change_replaces_the_application_and_keeps_the_old_version,
@@ -16,27 +16,20 @@ on_both_backends!(
     a_withdrawn_application_frees_the_identity_for_a_new_one,
 );
 
-async fn apply(app: &TestApp, mykad: &str) -> String {
-    let response = app.post_json(&application(mykad)).await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    body["reference"].as_str().expect("a reference").to_owned()
-}
-
 fn change_url(app: &TestApp, reference: &str) -> String {
     format!("{}/{reference}", app.endpoint())
 }
 
 async fn a_change_replaces_the_application_and_keeps_the_old_version(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let reference = apply(&app, "600101-14-5001").await;
+    let reference = app.apply("600101-14-5001").await;
     let mut changed = application("600101-14-5001");
     changed["centre"] = "SGR-0002".into();
     changed["lang"] = "ms".into();
     changed["week1"] = "any".into();
     // Typed as a person would: lower case, no dash.
     let typed = reference.replace('-', "").to_lowercase();
-    let response = app.client.post(change_url(&app, &typed)).json(&changed).send().await.expect("sent");
+    let response = app.post_json_to(&change_url(&app, &typed), &changed).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["changed"], true);
@@ -57,12 +50,12 @@ async fn a_change_replaces_the_application_and_keeps_the_old_version(backend: Ba
 
 async fn the_same_change_sent_twice_is_answered_200_and_stored_once(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let reference = apply(&app, "600101-14-5002").await;
+    let reference = app.apply("600101-14-5002").await;
     let mut changed = application("600101-14-5002");
     changed["phone"] = "013-999 8888".into();
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let response = app.client.post(change_url(&app, &reference)).json(&changed).send().await.expect("sent");
+        let response = app.post_json_to(&change_url(&app, &reference), &changed).await;
         assert_eq!(response.status(), 200, "a retry is as safe as the first try");
         let body: Value = response.json().await.expect("json");
         answers.push(body["changed"].clone());
@@ -70,16 +63,8 @@ async fn the_same_change_sent_twice_is_answered_200_and_stored_once(backend: Bac
     assert_eq!(answers, [Value::Bool(true), Value::Bool(false)]);
     assert_eq!(app.store().history_counts().await.expect("history").changes, 1);
     // The plain form gets a page in the applicant's language.
-    let mut fields = crate::helpers::form("600101-14-5002", "ms");
-    fields.retain(|(k, _)| *k != "phone");
-    fields.push(("phone", "013-999 8888".into()));
-    let response = app
-        .client
-        .post(change_url(&app, &reference))
-        .form(&crate::helpers::as_pairs(&fields))
-        .send()
-        .await
-        .expect("sent");
+    let fields = with_field(form("600101-14-5002", "ms"), "phone", "013-999 8888");
+    let response = app.post_form_to(&change_url(&app, &reference), &as_pairs(&fields)).await;
     assert_eq!(response.status(), 200);
     let page = response.text().await.expect("html");
     assert!(page.contains("lang=\"ms\"") && page.contains("Permohonan diubah"), "{page}");
@@ -88,23 +73,18 @@ async fn the_same_change_sent_twice_is_answered_200_and_stored_once(backend: Bac
 
 async fn a_stranger_and_an_unknown_reference_get_the_same_404(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let reference = apply(&app, "600101-14-5003").await;
+    let reference = app.apply("600101-14-5003").await;
     // Someone else's identity on a real reference; a real identity on an unknown reference.
     let stranger = application("700101-14-5003");
     let owner = application("600101-14-5003");
     let unknown = if reference == "22222-22222" { "33333-33333" } else { "22222-22222" };
     let mut bodies = Vec::new();
     for (target, body) in [(reference.as_str(), &stranger), (unknown, &owner), ("not-a-reference", &owner)] {
-        let response = app.client.post(change_url(&app, target)).json(body).send().await.expect("sent");
+        let response = app.post_json_to(&change_url(&app, target), body).await;
         assert_eq!(response.status(), 404, "{target}");
         bodies.push(response.text().await.expect("body"));
-        let withdrawn = app
-            .client
-            .post(format!("{}/withdraw", change_url(&app, target)))
-            .json(&serde_json::json!({ "id_number": body["id_number"] }))
-            .send()
-            .await
-            .expect("sent");
+        let withdraw = format!("{}/withdraw", change_url(&app, target));
+        let withdrawn = app.post_json_to(&withdraw, &json!({ "id_number": body["id_number"] })).await;
         assert_eq!(withdrawn.status(), 404, "{target}");
         bodies.push(withdrawn.text().await.expect("body"));
     }
@@ -118,26 +98,20 @@ async fn a_stranger_and_an_unknown_reference_get_the_same_404(backend: Backend) 
 
 async fn a_withdrawn_application_frees_the_identity_for_a_new_one(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let reference = apply(&app, "600101-14-5004").await;
+    let reference = app.apply("600101-14-5004").await;
     let withdraw = format!("{}/withdraw", change_url(&app, &reference));
     for _ in 0..2 {
-        let response = app
-            .client
-            .post(&withdraw)
-            .json(&serde_json::json!({ "id_number": "600101145004" }))
-            .send()
-            .await
-            .expect("sent");
+        let response = app.post_json_to(&withdraw, &json!({ "id_number": "600101145004" })).await;
         assert_eq!(response.status(), 200, "withdrawn, and a retry is told the same");
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["withdrawn"], true);
     }
     assert_eq!(app.store().count_applications().await.expect("count"), 0, "not allocated");
     assert_eq!(app.store().history_counts().await.expect("history").withdrawals, 1);
-    let again = apply(&app, "600101-14-5004").await;
+    let again = app.apply("600101-14-5004").await;
     assert_ne!(again, reference, "a new application gets a new reference");
-    let changed = app.client.post(change_url(&app, &reference)).json(&application("600101-14-5004")).send().await;
-    assert_eq!(changed.expect("sent").status(), 404, "the withdrawn reference is gone");
+    let changed = app.post_json_to(&change_url(&app, &reference), &application("600101-14-5004")).await;
+    assert_eq!(changed.status(), 404, "the withdrawn reference is gone");
     app.stop().await;
 }
 
@@ -146,17 +120,11 @@ async fn after_registration_closes_changes_and_withdrawals_get_403() {
     let closed = datetime!(2028-01-01 00:00 +08:00);
     let Some(app) = TestApp::spawn(Backend::Sqlite, closed, &[]).await else { return };
     let target = change_url(&app, "K7M4Q-9XH2P");
-    let change = app.client.post(&target).json(&application("600101-14-5005")).send().await.expect("sent");
+    let change = app.post_json_to(&target, &application("600101-14-5005")).await;
     assert_eq!(change.status(), 403);
     let body: Value = change.json().await.expect("json");
     assert_eq!(body["error"]["code"], "closed");
-    let withdraw = app
-        .client
-        .post(format!("{target}/withdraw"))
-        .json(&serde_json::json!({ "id_number": "600101145005" }))
-        .send()
-        .await
-        .expect("sent");
+    let withdraw = app.post_json_to(&format!("{target}/withdraw"), &json!({ "id_number": "600101145005" })).await;
     assert_eq!(withdraw.status(), 403);
     app.stop().await;
 }

@@ -3,44 +3,30 @@
 //! the birth date.
 
 use percent_encoding::percent_decode_str;
-use result_files::write::PublishOptions;
 use result_files::{ResultRecord, Secret, Status};
-use store::testing::Backend;
 use time::macros::date;
 
-use crate::helpers::{OPEN, TestApp};
+use crate::helpers::{TestApp, published};
 
-fn published(status: Status) -> tempfile::TempDir {
-    let out = tempfile::tempdir().expect("temp dir");
+/// The Malay result page of a person whose result has `status`.
+async fn result_page(status: Status) -> String {
     let record = match status {
         Status::Allocated => ResultRecord::allocated("SGR-0001", "2028-01-10", "09:00-10:00", "week1"),
         Status::Waitlisted => ResultRecord::waitlisted("SGR-0001", 7),
     };
-    let results = vec![(Secret::new("ABCDE-23456", date!(1960 - 03 - 15)).expect("valid"), record)];
-    let options = PublishOptions {
-        iterations: 1_000,
-        run_id: "run".into(),
-        trial: false,
-        published_at: "2028-01-02T00:00:00Z".into(),
-    };
-    result_files::publish(&results, &options, out.path()).expect("published");
-    out
-}
-
-async fn look_up(app: &TestApp) -> String {
+    let dir = published(&[(Secret::new("ABCDE-23456", date!(1960 - 03 - 15)).expect("valid"), record)]);
+    let app = TestApp::serving_results(dir.path()).await;
     let form = [("lang", "ms"), ("reference", "abcde23456"), ("birth_date", "1960-03-15")];
-    let response = app.client.post(format!("{}/api/v1/results", app.url)).form(&form).send().await.expect("sent");
+    let response = app.post_form_to(&format!("{}/api/v1/results", app.url), &form).await;
     assert_eq!(response.status(), 200);
-    response.text().await.expect("text")
+    let page = response.text().await.expect("text");
+    app.stop().await;
+    page
 }
 
 #[tokio::test]
 async fn an_appointment_comes_with_its_calendar_file_in_the_page() {
-    let dir = published(Status::Allocated);
-    let app = TestApp::spawn(Backend::Sqlite, OPEN, &["--results", dir.path().to_str().expect("utf-8")])
-        .await
-        .expect("sqlite");
-    let page = look_up(&app).await;
+    let page = result_page(Status::Allocated).await;
     let href = page.split("id=\"calendar\"").nth(1).and_then(|rest| rest.split("href=\"").nth(1)).expect("a link");
     let href = &href[..href.find('"').expect("quoted")];
     assert!(page.contains("download=\"vaccination-ABCDE-23456.ics\""), "{page}");
@@ -53,16 +39,10 @@ async fn an_appointment_comes_with_its_calendar_file_in_the_page() {
     assert!(ics.contains("PRODID:-//Temujanji//Result//MS"), "{ics}");
     assert!(ics.contains("SUMMARY:Temu janji vaksinasi: SGR-0001 "), "{ics}");
     assert!(ics.contains("DESCRIPTION:") && ics.contains("ABCDE-23456"), "{ics}");
-    app.stop().await;
 }
 
 #[tokio::test]
 async fn a_place_on_the_waiting_list_has_no_calendar_file() {
-    let dir = published(Status::Waitlisted);
-    let app = TestApp::spawn(Backend::Sqlite, OPEN, &["--results", dir.path().to_str().expect("utf-8")])
-        .await
-        .expect("sqlite");
-    let page = look_up(&app).await;
+    let page = result_page(Status::Waitlisted).await;
     assert!(!page.contains("text/calendar") && !page.contains("id=\"calendar\""), "{page}");
-    app.stop().await;
 }

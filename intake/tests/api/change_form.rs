@@ -9,33 +9,24 @@ use serde_json::Value;
 use store::on_both_backends;
 use store::testing::Backend;
 
-use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
+use crate::helpers::{OPEN, TestApp, application, as_pairs, form, with_field, without};
 
 on_both_backends!(
     a_plain_form_changes_and_withdraws_with_the_reference_in_the_body,
     the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does,
 );
 
-async fn apply(app: &TestApp, mykad: &str) -> String {
-    let response = app.post_json(&application(mykad)).await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.expect("json");
-    body["reference"].as_str().expect("a reference").to_owned()
-}
-
 async fn post_form(app: &TestApp, path: &str, fields: &[(&'static str, String)]) -> (u16, String) {
     let url = format!("{}/api/v1/applications/{path}", app.url);
-    let response = app.client.post(url).form(&as_pairs(fields)).send().await.expect("sent");
+    let response = app.post_form_to(&url, &as_pairs(fields)).await;
     (response.status().as_u16(), response.text().await.expect("text"))
 }
 
 async fn a_plain_form_changes_and_withdraws_with_the_reference_in_the_body(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let reference = apply(&app, "600101-14-6001").await;
+    let reference = app.apply("600101-14-6001").await;
     let ms = Messages::of(Lang::Ms);
-    let mut fields = form("600101-14-6001", "ms");
-    fields.retain(|(k, _)| *k != "centre");
-    fields.push(("centre", "SGR-0002".into()));
+    let mut fields = with_field(form("600101-14-6001", "ms"), "centre", "SGR-0002");
     // As a person types it: lower case, a space for the dash.
     fields.push(("reference", reference.replace('-', " ").to_lowercase()));
     let (status, page) = post_form(&app, "change", &fields).await;
@@ -61,14 +52,9 @@ async fn a_plain_form_changes_and_withdraws_with_the_reference_in_the_body(backe
 
 async fn the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let reference = apply(&app, "600101-14-6002").await;
-    let by_path = app
-        .client
-        .post(format!("{}/{}", app.endpoint(), "22222-22222"))
-        .form(&as_pairs(&form("600101-14-6002", "en")))
-        .send()
-        .await
-        .expect("sent");
+    let reference = app.apply("600101-14-6002").await;
+    let unknown = format!("{}/{}", app.endpoint(), "22222-22222");
+    let by_path = app.post_form_to(&unknown, &as_pairs(&form("600101-14-6002", "en"))).await;
     assert_eq!(by_path.status(), 404);
     let by_path = by_path.text().await.expect("text");
     let en = Messages::of(Lang::En);
@@ -85,8 +71,7 @@ async fn the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does
     let (status, page) = post_form(&app, "withdraw", &stranger).await;
     assert_eq!(status, 404, "{page}");
     // Invalid fields are named, as for a new application.
-    let mut fields = form("600101-14-6002", "en");
-    fields.retain(|(k, _)| *k != "centre");
+    let fields = without(form("600101-14-6002", "en"), &["centre"]);
     let (status, page) = post_form(&app, "change", &fields).await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains(en.text("error.centre_missing")), "{page}");
@@ -96,10 +81,7 @@ async fn the_fixed_address_refuses_a_wrong_or_missing_reference_as_the_path_does
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_already_applied_and_the_success_answers_link_to_the_change_page_in_the_persons_language() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--form-url", "https://daftar.example.my/{lang}/"]).await
-    else {
-        return;
-    };
+    let app = TestApp::on_sqlite(&["--form-url", "https://daftar.example.my/{lang}/"]).await;
     let ms = Messages::of(Lang::Ms);
     let first = app.post_form(&as_pairs(&form("600101-14-6003", "ms"))).await;
     assert_eq!(first.status(), 201);
@@ -107,9 +89,7 @@ async fn the_already_applied_and_the_success_answers_link_to_the_change_page_in_
     assert!(page.contains("href=\"https://daftar.example.my/ms/change/\""), "{page}");
     assert!(page.contains(ms.text("common.change_link")), "{page}");
 
-    let mut other = form("600101-14-6003", "ms");
-    other.retain(|(k, _)| *k != "phone");
-    other.push(("phone", "013-999 8888".into()));
+    let other = with_field(form("600101-14-6003", "ms"), "phone", "013-999 8888");
     let taken = app.post_form(&as_pairs(&other)).await;
     assert_eq!(taken.status(), 409);
     let page = taken.text().await.expect("text");

@@ -78,13 +78,7 @@ async fn a_declined_place_is_released_once_and_a_retry_is_told_the_same(backend:
     let Some(app) = TestApp::spawn(backend, AFTER_ALLOCATION, &[]).await else { return };
     let (holder, _) = allocated(&app, date!(2028 - 01 - 12)).await;
     for _ in 0..2 {
-        let response = app
-            .client
-            .post(decline_url(&app, &holder))
-            .json(&json!({ "id_number": HOLDER }))
-            .send()
-            .await
-            .expect("sent");
+        let response = app.post_json_to(&decline_url(&app, &holder), &json!({ "id_number": HOLDER })).await;
         assert_eq!(response.status(), 200, "declined, and a retry is told the same");
         let body: Value = response.json().await.expect("json");
         assert_eq!(body, json!({ "reference": holder, "declined": true, "rejoined": false }));
@@ -105,19 +99,12 @@ async fn strangers_unknown_references_and_waiting_people_cannot_decline(backend:
     let (holder, waiting) = allocated(&app, date!(2028 - 01 - 12)).await;
     let mut bodies = Vec::new();
     for (target, id_number) in [(holder.as_str(), WAITING), ("22222-22222", HOLDER), ("not-a-reference", HOLDER)] {
-        let response = app
-            .client
-            .post(decline_url(&app, target))
-            .json(&json!({ "id_number": id_number }))
-            .send()
-            .await
-            .expect("sent");
+        let response = app.post_json_to(&decline_url(&app, target), &json!({ "id_number": id_number })).await;
         assert_eq!(response.status(), 404, "{target}");
         bodies.push(response.text().await.expect("body"));
     }
     assert!(bodies.iter().all(|b| *b == bodies[0]), "every refusal reads the same: {bodies:?}");
-    let response =
-        app.client.post(decline_url(&app, &waiting)).json(&json!({ "id_number": WAITING })).send().await.expect("sent");
+    let response = app.post_json_to(&decline_url(&app, &waiting), &json!({ "id_number": WAITING })).await;
     assert_eq!(response.status(), 409);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"]["code"], "no_appointment");
@@ -129,13 +116,8 @@ async fn strangers_unknown_references_and_waiting_people_cannot_decline(backend:
 async fn the_plain_form_declines_and_rejoins_in_the_persons_language(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, AFTER_ALLOCATION, &[]).await else { return };
     let (holder, _) = allocated(&app, date!(2028 - 01 - 12)).await;
-    let response = app
-        .client
-        .post(decline_url(&app, &holder))
-        .form(&[("id_number", "600101146001"), ("lang", "ms"), ("rejoin", "on")])
-        .send()
-        .await
-        .expect("sent");
+    let form = [("id_number", "600101146001"), ("lang", "ms"), ("rejoin", "on")];
+    let response = app.post_form_to(&decline_url(&app, &holder), &form).await;
     assert_eq!(response.status(), 200);
     let page = response.text().await.expect("html");
     assert!(page.contains("lang=\"ms\"") && page.contains("anda kembali dalam senarai menunggu"), "{page}");
@@ -148,8 +130,7 @@ async fn an_appointment_inside_the_deadline_is_too_late_to_decline(backend: Back
     // 09:00 the next day is 23 hours away: inside the sample's 24.
     let Some(app) = TestApp::spawn(backend, AFTER_ALLOCATION, &[]).await else { return };
     let (holder, _) = allocated(&app, date!(2028 - 01 - 09)).await;
-    let response =
-        app.client.post(decline_url(&app, &holder)).json(&json!({ "id_number": HOLDER })).send().await.expect("sent");
+    let response = app.post_json_to(&decline_url(&app, &holder), &json!({ "id_number": HOLDER })).await;
     assert_eq!(response.status(), 409);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"]["code"], "too_late");
@@ -163,31 +144,19 @@ async fn the_i_cannot_come_page_posts_the_reference_in_the_body(backend: Backend
     let (holder, _) = allocated(&app, date!(2028 - 01 - 12)).await;
     let page_url = format!("{}/decline?lang=en", app.endpoint());
     // Someone else's number, and a mistyped reference: the same page as the path route's 404.
-    let stranger = app
-        .client
-        .post(&page_url)
-        .form(&[("reference", holder.as_str()), ("id_number", WAITING), ("lang", "en")])
-        .send()
-        .await
-        .expect("sent");
+    let stranger = [("reference", holder.as_str()), ("id_number", WAITING), ("lang", "en")];
+    let stranger = app.post_form_to(&page_url, &stranger).await;
     assert_eq!(stranger.status(), 404);
-    let by_path = app.client.post(decline_url(&app, &holder)).form(&[("id_number", WAITING), ("lang", "en")]);
-    let by_path = by_path.send().await.expect("sent");
+    let by_path = app.post_form_to(&decline_url(&app, &holder), &[("id_number", WAITING), ("lang", "en")]).await;
     assert_eq!(by_path.status(), 404);
     assert_eq!(stranger.text().await.expect("page"), by_path.text().await.expect("page"), "the same refusal");
-    let mistyped = app
-        .client
-        .post(&page_url)
-        .form(&[("reference", "nonsense"), ("id_number", HOLDER)])
-        .send()
-        .await
-        .expect("sent");
+    let mistyped = app.post_form_to(&page_url, &[("reference", "nonsense"), ("id_number", HOLDER)]).await;
     assert_eq!(mistyped.status(), 404);
     assert!(app.store().declines().await.expect("declines").is_empty());
 
     let lower = holder.to_lowercase();
     let form = [("reference", lower.as_str()), ("id_number", HOLDER), ("lang", "en"), ("rejoin", "on")];
-    let response = app.client.post(&page_url).form(&form).send().await.expect("sent");
+    let response = app.post_form_to(&page_url, &form).await;
     assert_eq!(response.status(), 200);
     let page = response.text().await.expect("html");
     assert!(page.contains("lang=\"en\"") && page.contains("You are back on the waiting list"), "{page}");

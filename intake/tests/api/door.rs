@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use store::testing::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{OPEN, TestApp, application};
+use crate::helpers::{TestApp, application};
 
 /// How long a test waits for something that should happen within a
 /// second or two; a bound so that a broken server fails the test rather
@@ -97,7 +96,7 @@ fn slow_submission_head(declared: usize) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_body_takes_no_slot() {
     let flags = ["--max-in-flight", "1", "--body-timeout", "30"];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let app = TestApp::on_sqlite(&flags).await;
     // More dawdling senders than there are slots.
     let mut slow = Vec::new();
     for _ in 0..3 {
@@ -118,7 +117,7 @@ async fn a_slow_body_takes_no_slot() {
 async fn a_silent_connection_is_not_accepted_until_it_speaks() {
     // Periods far longer than the test: the kernel hands nothing over on its own meanwhile.
     let flags = ["--defer-accept", "30", "--idle-timeout", "60"];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let app = TestApp::on_sqlite(&flags).await;
     let mut silent = Vec::new();
     for _ in 0..3 {
         silent.push(connect(&app).await);
@@ -149,9 +148,7 @@ async fn a_silent_connection_is_not_accepted_until_it_speaks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_after_the_idle_timeout() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--idle-timeout", "1", "--defer-accept", "0"]).await else {
-        return;
-    };
+    let app = TestApp::on_sqlite(&["--idle-timeout", "1", "--defer-accept", "0"]).await;
     // One that never says a word, and one that sent a request and stayed.
     let mut silent = connect(&app).await;
     let mut kept_alive = connect(&app).await;
@@ -166,7 +163,7 @@ async fn idle_connections_are_closed_after_the_idle_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_head_sent_a_byte_at_a_time_is_cut_off() {
     let flags = ["--header-timeout", "1", "--idle-timeout", "60"];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let app = TestApp::on_sqlite(&flags).await;
     let mut socket = connect(&app).await;
     let head = b"GET /healthz HTTP/1.1\r\nHost: intake\r\nX-Slow: ";
     let mut closed = false;
@@ -185,7 +182,7 @@ async fn a_request_head_sent_a_byte_at_a_time_is_cut_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_oversize_body_gets_413_before_it_is_sent() {
     let flags = ["--body-limit", "8192", "--body-timeout", "60"];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let app = TestApp::on_sqlite(&flags).await;
     let mut socket = connect(&app).await;
     let head = "POST /api/v1/applications HTTP/1.1\r\nHost: intake\r\nContent-Type: application/json\r\n\
                 Content-Length: 100000\r\nExpect: 100-continue\r\n\r\n";
@@ -200,7 +197,7 @@ async fn a_declared_oversize_body_gets_413_before_it_is_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_connection_cap_the_longest_idle_goes_first() {
     let flags = ["--max-connections", "3", "--idle-timeout", "60", "--body-timeout", "60", "--defer-accept", "0"];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let app = TestApp::on_sqlite(&flags).await;
     let mut oldest = connect(&app).await;
     let idle = connect(&app).await;
     // A submission in progress is never cut off to make room.
@@ -220,7 +217,7 @@ async fn at_the_connection_cap_the_longest_idle_goes_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_cap_with_none_idle_a_newcomer_is_closed_at_once() {
     let flags = ["--max-connections", "2", "--body-timeout", "60", "--defer-accept", "0"];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else { return };
+    let app = TestApp::on_sqlite(&flags).await;
     let mut busy = Vec::new();
     for _ in 0..2 {
         let mut socket = connect(&app).await;
@@ -237,7 +234,7 @@ async fn at_the_cap_with_none_idle_a_newcomer_is_closed_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_arrives_a_few_bytes_at_a_time_is_read_whole() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &[]).await else { return };
+    let app = TestApp::on_sqlite(&[]).await;
     let body = serde_json::to_vec(&application("600101-14-5555")).expect("json");
     let mut socket = connect(&app).await;
     let head = format!(

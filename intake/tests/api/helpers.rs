@@ -7,6 +7,8 @@ use clap::Parser;
 use intake::app::{Intake, Listeners};
 use intake::clock::FixedClock;
 use intake::config::ServeArgs;
+use result_files::write::PublishOptions;
+use result_files::{ResultRecord, Secret};
 use serde_json::{Value, json};
 use store::Store;
 use store::testing::{Backend, TestDatabase};
@@ -44,6 +46,18 @@ impl TestApp {
         let db = store::testing::fresh(backend).await?;
         let url = db.options.url.clone();
         Some(TestApp::start(db, &url, now, flags).await)
+    }
+
+    /// Starts intake on SQLite, which every test run has, while registration
+    /// is open, with extra `serve` flags.
+    pub async fn on_sqlite(flags: &[&str]) -> TestApp {
+        TestApp::spawn(Backend::Sqlite, OPEN, flags).await.expect("SQLite needs no configuration")
+    }
+
+    /// [`TestApp::on_sqlite`], answering result look-ups from the files
+    /// published in `results`.
+    pub async fn serving_results(results: &Path) -> TestApp {
+        TestApp::on_sqlite(&["--results", results.to_str().expect("utf-8 path")]).await
     }
 
     /// As [`TestApp::spawn`], but intake reaches the (fresh) database through `url`.
@@ -117,11 +131,27 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, body: &Value) -> reqwest::Response {
-        self.client.post(self.endpoint()).json(body).send().await.expect("request sent")
+        self.post_json_to(&self.endpoint(), body).await
     }
 
     pub async fn post_form(&self, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.endpoint()).form(fields).send().await.expect("request sent")
+        self.post_form_to(&self.endpoint(), fields).await
+    }
+
+    pub async fn post_json_to(&self, url: &str, body: &Value) -> reqwest::Response {
+        self.client.post(url).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn post_form_to(&self, url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(url).form(fields).send().await.expect("request sent")
+    }
+
+    /// Submits [`application`]`(mykad)`, which must be new; its reference.
+    pub async fn apply(&self, mykad: &str) -> String {
+        let response = self.post_json(&application(mykad)).await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        body["reference"].as_str().expect("a reference").to_owned()
     }
 
     /// Graceful shutdown; returns once the server and its writers have
@@ -135,6 +165,19 @@ impl TestApp {
         }
         self.db
     }
+}
+
+/// `results` published as the allocator publishes them, in a temporary folder.
+pub fn published(results: &[(Secret, ResultRecord)]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("temp dir");
+    let options = PublishOptions {
+        iterations: 1_000,
+        run_id: "run".into(),
+        trial: false,
+        published_at: "2028-01-02T00:00:00Z".into(),
+    };
+    result_files::publish(results, &options, out.path()).expect("published");
+    out
 }
 
 /// A valid application in JSON; `mykad` makes it unique.
@@ -176,4 +219,22 @@ pub fn form(mykad: &str, lang: &str) -> Vec<(&'static str, String)> {
 
 pub fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// `fields` with `key` given `value` instead (added last, as a person's
+/// correction would be).
+pub fn with_field(
+    mut fields: Vec<(&'static str, String)>,
+    key: &'static str,
+    value: &str,
+) -> Vec<(&'static str, String)> {
+    fields.retain(|(k, _)| *k != key);
+    fields.push((key, value.into()));
+    fields
+}
+
+/// `fields` without those named in `keys`, as if left blank.
+pub fn without(mut fields: Vec<(&'static str, String)>, keys: &[&str]) -> Vec<(&'static str, String)> {
+    fields.retain(|(k, _)| !keys.contains(k));
+    fields
 }

@@ -98,9 +98,7 @@ async fn a_full_queue_sheds_at_once_and_nothing_acknowledged_is_lost(backend: Ba
 async fn with_every_slot_taken_submissions_are_shed_before_any_work() {
     let origin = "https://daftar.example.my";
     let flags = ["--max-in-flight", "1", "--commit-timeout", "30", "--allowed-origin", origin];
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &flags).await else {
-        return;
-    };
+    let app = TestApp::on_sqlite(&flags).await;
     // A submission whose commit waits behind a lock holds the only slot.
     let blocker = Blocker::lock(&app).await;
     let waiting = tokio::spawn(app.client.post(app.endpoint()).json(&application("600101-14-9999")).send());
@@ -148,7 +146,7 @@ async fn with_every_slot_taken_submissions_are_shed_before_any_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_never_finishes_gets_408() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--body-timeout", "1"]).await else { return };
+    let app = TestApp::on_sqlite(&["--body-timeout", "1"]).await;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     tx.send(Ok(b"{\"full_name\":".to_vec())).await.expect("first bytes");
     let started = Instant::now();

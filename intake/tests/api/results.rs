@@ -2,47 +2,35 @@
 //! the same way the page does and answers a page in the person's language.
 
 use campaign::{Lang, Messages};
-use result_files::write::PublishOptions;
 use result_files::{ResultRecord, Secret};
-use store::testing::Backend;
 use time::macros::date;
 
-use crate::helpers::{OPEN, TestApp};
+use crate::helpers::{TestApp, published};
 
 const ALLOCATED: &str = "ABCDE-23456";
 const WAITLISTED: &str = "WXYZ2-34567";
 
 /// A publication of two results, in a temporary folder.
-fn published() -> tempfile::TempDir {
-    let out = tempfile::tempdir().expect("temp dir");
-    let results = vec![
+fn two_results() -> tempfile::TempDir {
+    published(&[
         (
             Secret::new(ALLOCATED, date!(1960 - 03 - 15)).expect("valid"),
             ResultRecord::allocated("SGR-0001", "2028-01-10", "09:00-10:00", "week1"),
         ),
         (Secret::new(WAITLISTED, date!(1990 - 12 - 01)).expect("valid"), ResultRecord::waitlisted("SGR-0001", 42)),
-    ];
-    let options = PublishOptions {
-        iterations: 1_000,
-        run_id: "run".into(),
-        trial: false,
-        published_at: "2028-01-02T00:00:00Z".into(),
-    };
-    result_files::publish(&results, &options, out.path()).expect("published");
-    out
+    ])
 }
 
 async fn post(app: &TestApp, query: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let response = app.client.post(format!("{}/api/v1/results{query}", app.url)).form(form).send().await.expect("sent");
+    let response = app.post_form_to(&format!("{}/api/v1/results{query}", app.url), form).await;
     let status = response.status().as_u16();
     (status, response.text().await.expect("text"))
 }
 
 #[tokio::test]
 async fn a_result_is_shown_with_reference_and_birth_date_and_not_found_with_a_wrong_one() {
-    let dir = published();
-    let results = dir.path().to_str().expect("utf-8 path");
-    let app = TestApp::spawn(Backend::Sqlite, OPEN, &["--results", results]).await.expect("sqlite");
+    let dir = two_results();
+    let app = TestApp::serving_results(dir.path()).await;
     let centre = intake::load_catalogue(&crate::helpers::data_dir())
         .expect("data")
         .centre("SGR-0001")
@@ -77,9 +65,8 @@ async fn a_result_is_shown_with_reference_and_birth_date_and_not_found_with_a_wr
 
 #[tokio::test]
 async fn bad_input_names_each_field_in_the_persons_language_and_is_never_a_server_error() {
-    let dir = published();
-    let results = dir.path().to_str().expect("utf-8 path");
-    let app = TestApp::spawn(Backend::Sqlite, OPEN, &["--results", results]).await.expect("sqlite");
+    let dir = two_results();
+    let app = TestApp::serving_results(dir.path()).await;
     let ms = Messages::of(Lang::Ms);
     let (status, page) =
         post(&app, "", &[("lang", "ms"), ("reference", "ABCDE-2345O"), ("birth_date", "15/03/1960")]).await;
@@ -105,9 +92,7 @@ async fn bad_input_names_each_field_in_the_persons_language_and_is_never_a_serve
 #[tokio::test]
 async fn before_results_are_published_the_page_says_so() {
     let empty = tempfile::tempdir().expect("temp dir");
-    let app = TestApp::spawn(Backend::Sqlite, OPEN, &["--results", empty.path().to_str().expect("utf-8")])
-        .await
-        .expect("sqlite");
+    let app = TestApp::serving_results(empty.path()).await;
     let (status, page) = post(&app, "", &[("reference", ALLOCATED), ("birth_date", "1960-03-15")]).await;
     assert_eq!(status, 404, "{page}");
     assert!(page.contains("Results are not published yet"), "{page}");

@@ -1,9 +1,7 @@
 //! With `--site`, intake serves the baked site as a CDN would, and nothing
 //! else: no dot-file, nothing outside the folder, no redirect elsewhere.
 
-use store::testing::Backend;
-
-use crate::helpers::{OPEN, TestApp};
+use crate::helpers::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_site_serves_its_pages_and_nothing_outside_them() {
@@ -21,7 +19,7 @@ async fn the_site_serves_its_pages_and_nothing_outside_them() {
     std::os::unix::fs::symlink(outside.path(), root.join("elsewhere")).expect("symlink");
 
     let site_flag = root.to_str().expect("utf-8 path");
-    let Some(app) = TestApp::spawn(Backend::Sqlite, OPEN, &["--site", site_flag]).await else { return };
+    let app = TestApp::on_sqlite(&["--site", site_flag]).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let get = |path: &str| client.get(format!("{}{path}", app.url)).send();
 

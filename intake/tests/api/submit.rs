@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use store::testing::Backend;
 use time::macros::datetime;
 
-use crate::helpers::{OPEN, TestApp, application, as_pairs, form};
+use crate::helpers::{OPEN, TestApp, application, as_pairs, form, with_field, without};
 use store::on_both_backends;
 
 on_both_backends!(
@@ -57,14 +57,14 @@ async fn a_form_application_gets_a_page_with_the_reference_in_its_language(backe
 
 async fn an_identical_retry_gets_200_and_the_same_reference(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let first: Value = app.post_json(&application("600101-14-1111")).await.json().await.expect("json");
+    let reference = app.apply("600101-14-1111").await;
     // The same application, spelled differently: it normalises to the same.
     let mut again = application("600101141111");
     again["phone"] = json!("+60123456789");
     let response = app.post_json(&again).await;
     assert_eq!(response.status(), 200);
     let second: Value = response.json().await.expect("json");
-    assert_eq!(first["reference"], second["reference"]);
+    assert_eq!(second["reference"], reference.as_str());
     assert_eq!(second["new"], false);
     assert_eq!(app.store().count_applications().await.expect("count"), 1);
     app.stop().await;
@@ -72,15 +72,14 @@ async fn an_identical_retry_gets_200_and_the_same_reference(backend: Backend) {
 
 async fn a_different_application_for_the_same_identity_gets_409_revealing_nothing(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let first: Value = app.post_json(&application("600101-14-1111")).await.json().await.expect("json");
+    let reference = app.apply("600101-14-1111").await;
     let mut other = application("600101-14-1111");
     other["centre"] = json!("KUL-0001");
     other["lang"] = json!("ms");
     let response = app.post_json(&other).await;
     assert_eq!(response.status(), 409);
     let text = response.text().await.expect("body");
-    let reference = first["reference"].as_str().expect("reference");
-    assert!(!text.contains(reference), "the stored reference is not revealed");
+    assert!(!text.contains(&reference), "the stored reference is not revealed");
     assert!(!text.contains("SGR-0001"), "nor its centre");
     let body: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(body["error"]["code"], "identity_taken");
@@ -112,8 +111,7 @@ async fn invalid_json_gets_422_with_every_field_error_in_the_applicants_language
 
 async fn an_invalid_form_gets_a_page_listing_the_errors(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let mut fields = form("600101-14-1111", "en");
-    fields.retain(|(k, _)| *k != "consent" && *k != "full_name");
+    let fields = without(form("600101-14-1111", "en"), &["consent", "full_name"]);
     let response = app.post_form(&as_pairs(&fields)).await;
     assert_eq!(response.status(), 422);
     let page = response.text().await.expect("html");
@@ -126,9 +124,7 @@ async fn an_invalid_form_gets_a_page_listing_the_errors(backend: Backend) {
 
 async fn a_closed_date_without_javascript_is_explained(backend: Backend) {
     let Some(app) = TestApp::spawn(backend, OPEN, &[]).await else { return };
-    let mut fields = form("600101-14-1111", "en");
-    fields.retain(|(k, _)| *k != "week3");
-    fields.push(("week3", "2028-01-26".into()));
+    let fields = with_field(form("600101-14-1111", "en"), "week3", "2028-01-26");
     let response = app.post_form(&as_pairs(&fields)).await;
     assert_eq!(response.status(), 422);
     let page = response.text().await.expect("html");
@@ -146,8 +142,7 @@ async fn registration_outside_its_window_gets_403_with_the_dates(backend: Backen
     early.stop().await;
 
     let Some(late) = TestApp::spawn(backend, datetime!(2028-01-01 00:00 +08:00), &[]).await else { return };
-    let mut fields = form("600101-14-1111", "ms");
-    fields.retain(|(k, _)| *k != "id_number");
+    let fields = without(form("600101-14-1111", "ms"), &["id_number"]);
     let response = late.post_form(&as_pairs(&fields)).await;
     assert_eq!(response.status(), 403, "closed wins over invalid");
     let page = response.text().await.expect("html");
