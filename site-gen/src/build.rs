@@ -119,7 +119,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
                 lead: t.render("centres.state_page_lead", &[("state", state.name())]),
                 districts: pages::districts(catalogue, centres, lang),
             };
-            files.push((PathBuf::from(path), page.render()?.into_bytes()));
+            files.push(rendered(path, &page)?);
         }
         let form = FormPage {
             chrome: chrome.switching_to(switch("")),
@@ -134,7 +134,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             name_max: campaign::application::FullName::MAX_CHARS,
             rules_json: rules::for_script_element(&rules::rules(catalogue, lang)),
         };
-        files.push((PathBuf::from(lang.code()).join("index.html"), form.render()?.into_bytes()));
+        files.push(rendered(PathBuf::from(lang.code()).join("index.html"), &form)?);
         let change = ChangePage {
             form: FormPage {
                 chrome: chrome.switching_to(switch("change/")),
@@ -151,13 +151,13 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             },
             change_script: &change_script,
         };
-        files.push((PathBuf::from(change_page::path(lang)), change.render()?.into_bytes()));
+        files.push(rendered(change_page::path(lang), &change)?);
         let decline = DeclinePage {
             chrome: chrome.switching_to(switch("decline/")),
             intake_url: &options.intake_url,
             lead: t.render("decline.lead", &args),
         };
-        files.push((PathBuf::from(decline_page::path(lang)), decline.render()?.into_bytes()));
+        files.push(rendered(decline_page::path(lang), &decline)?);
         files.push((PathBuf::from(finder.path), finder.content));
         let centre_files = result_page::centre_files(catalogue, lang);
         let result = ResultPage {
@@ -166,7 +166,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             lookup_url: result_page::lookup_url(&options.intake_url),
             data_json: result_page::script_data(catalogue, lang, base, &centre_files),
         };
-        files.push((PathBuf::from(result_page::path(lang)), result.render()?.into_bytes()));
+        files.push(rendered(result_page::path(lang), &result)?);
         for (_, asset) in centre_files {
             files.push((PathBuf::from(asset.path), asset.content));
         }
@@ -179,7 +179,7 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
             sections,
             commitment: campaign.lottery_commitment().map(ToString::to_string),
         };
-        files.push((PathBuf::from(lang.code()).join("how-it-works.html"), how.render()?.into_bytes()));
+        files.push(rendered(PathBuf::from(lang.code()).join("how-it-works.html"), &how)?);
     }
     let choices = |title: &str, prompt: &str| -> Vec<LanguageChoice> {
         [Lang::Ms, Lang::En]
@@ -198,18 +198,23 @@ pub fn render(catalogue: &Catalogue, options: &BuildOptions) -> anyhow::Result<V
     };
     let root =
         RootPage { campaign_name: name, stylesheet: &stylesheet, choices: choices("site.title", "site.lead_short") };
-    files.push((PathBuf::from("index.html"), root.render()?.into_bytes()));
+    files.push(rendered("index.html", &root)?);
     let not_found = NotFoundPage {
         campaign_name: name,
         stylesheet: &stylesheet,
         choices: choices("site.not_found_title", "site.not_found_body"),
     };
-    files.push((PathBuf::from("404.html"), not_found.render()?.into_bytes()));
+    files.push(rendered("404.html", &not_found)?);
     for HashedAsset { path, content } in [css, js, result_js, change_js] {
         files.push((PathBuf::from(path), content));
     }
     files.push((PathBuf::from("_headers"), cdn_headers(options).into_bytes()));
     Ok(files)
+}
+
+/// A page's file: where it goes under the root, and the page rendered there.
+fn rendered(path: impl Into<PathBuf>, page: &impl Template) -> askama::Result<(PathBuf, Vec<u8>)> {
+    Ok((path.into(), page.render()?.into_bytes()))
 }
 
 /// Response headers for the CDN, in the `_headers` format several CDNs

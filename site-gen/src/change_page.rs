@@ -8,7 +8,7 @@ use askama::Template;
 use campaign::{Lang, Messages};
 use serde_json::{Value, json};
 
-use crate::pages::FormPage;
+use crate::pages::{FormPage, wraps};
 
 /// The page: the form's view model, with the change page's script.
 #[derive(Template)]
@@ -18,12 +18,7 @@ pub(crate) struct ChangePage<'a> {
     pub(crate) change_script: &'a str,
 }
 
-impl<'a> std::ops::Deref for ChangePage<'a> {
-    type Target = FormPage<'a>;
-    fn deref(&self) -> &FormPage<'a> {
-        &self.form
-    }
-}
+wraps!(ChangePage, form: FormPage);
 
 /// Where the page is, relative to the site root.
 pub fn path(lang: Lang) -> String {

@@ -7,7 +7,7 @@
 use askama::Template;
 use campaign::Lang;
 
-use crate::pages::Chrome;
+use crate::pages::{Chrome, in_chrome};
 
 /// The page.
 #[derive(Template)]
@@ -19,12 +19,7 @@ pub(crate) struct DeclinePage<'a> {
     pub(crate) lead: String,
 }
 
-impl<'a> std::ops::Deref for DeclinePage<'a> {
-    type Target = Chrome<'a>;
-    fn deref(&self) -> &Chrome<'a> {
-        &self.chrome
-    }
-}
+in_chrome!(DeclinePage);
 
 /// Where the page is, relative to the site root.
 pub fn path(lang: Lang) -> String {

@@ -109,15 +109,24 @@ impl<'a> Chrome<'a> {
     }
 }
 
-/// Pages laid out by `base.html`.
+/// A page that wraps another view model in its `field`: its template reads
+/// the wrapped fields as its own (askama looks fields up through `Deref`).
+macro_rules! wraps {
+    ($page:ident, $field:ident: $inner:ident) => {
+        impl<'a> std::ops::Deref for $page<'a> {
+            type Target = $inner<'a>;
+            fn deref(&self) -> &$inner<'a> {
+                &self.$field
+            }
+        }
+    };
+}
+pub(crate) use wraps;
+
+/// Pages laid out by `base.html`, around their `chrome`.
 macro_rules! in_chrome {
     ($($page:ident),+) => {
-        $(impl<'a> std::ops::Deref for $page<'a> {
-            type Target = Chrome<'a>;
-            fn deref(&self) -> &Chrome<'a> {
-                &self.chrome
-            }
-        })+
+        $($crate::pages::wraps!($page, chrome: Chrome);)+
     };
 }
 pub(crate) use in_chrome;

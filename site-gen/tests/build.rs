@@ -2,28 +2,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use campaign::{Catalogue, Lang};
+use campaign::Lang;
 use scraper::{Html, Selector};
 use site_gen::BuildOptions;
 use site_gen::report::FIRST_PAGE_BUDGET;
 
-fn catalogue() -> Catalogue {
-    site_gen::load_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("sample data")
-}
+mod support;
 
-fn built() -> (tempfile::TempDir, PathBuf, site_gen::report::Report) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("dist");
-    let options = BuildOptions { intake_url: "/api/v1/applications".into(), base_path: "/".into() };
-    let report = site_gen::build(&catalogue(), &options, &out).expect("build");
-    (dir, out, report)
-}
-
-fn page(out: &Path, path: &str) -> Html {
-    Html::parse_document(&fs::read_to_string(out.join(path)).expect("page exists"))
-}
+use support::{built, catalogue, page};
 
 fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
     html.select(&Selector::parse(css).expect("valid selector")).collect()

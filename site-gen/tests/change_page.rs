@@ -1,25 +1,12 @@
 //! The "Change or withdraw my application" page: the form's own fields
 //! after a reference, a withdrawal form, both working without scripts.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
 use scraper::{Html, Selector};
-use site_gen::BuildOptions;
 use site_gen::report::{CHANGE_PAGE_BUDGET, FIRST_PAGE_BUDGET};
 
-fn built() -> (tempfile::TempDir, PathBuf, site_gen::report::Report) {
-    let catalogue = site_gen::load_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("data");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("dist");
-    let options = BuildOptions { intake_url: "/api/v1/applications".into(), base_path: "/".into() };
-    let report = site_gen::build(&catalogue, &options, &out).expect("build");
-    (dir, out, report)
-}
+mod support;
 
-fn page(out: &Path, path: &str) -> Html {
-    Html::parse_document(&fs::read_to_string(out.join(path)).expect("page exists"))
-}
+use support::{built, page};
 
 fn names(html: &Html, css: &str) -> Vec<String> {
     let mut names: Vec<String> = html

@@ -2,15 +2,11 @@
 //! with the choice to rejoin the waiting list, linked from the result page
 //! and explained on "how it works", in both languages.
 
-use std::fs;
-use std::path::Path;
-
 use scraper::{Html, Selector};
-use site_gen::BuildOptions;
 
-fn page(out: &Path, path: &str) -> Html {
-    Html::parse_document(&fs::read_to_string(out.join(path)).expect("page exists"))
-}
+mod support;
+
+use support::{built, catalogue, page};
 
 fn count(html: &Html, css: &str) -> usize {
     html.select(&Selector::parse(css).expect("selector")).count()
@@ -18,12 +14,8 @@ fn count(html: &Html, css: &str) -> usize {
 
 #[test]
 fn the_decline_page_posts_without_scripts_and_the_result_page_leads_to_it() {
-    let catalogue = site_gen::load_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("data");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out = dir.path().join("dist");
-    let options = BuildOptions { intake_url: "/api/v1/applications".into(), base_path: "/".into() };
-    site_gen::build(&catalogue, &options, &out).expect("build");
-    let hours = catalogue.campaign().decline_until_hours().to_string();
+    let (_dir, out, _) = built();
+    let hours = catalogue().campaign().decline_until_hours().to_string();
     for (lang, title, rejoin) in [
         ("en", "I cannot come", "Put me back on the waiting list"),
         ("ms", "Saya tidak dapat hadir", "Masukkan saya semula ke dalam senarai menunggu"),

@@ -5,11 +5,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
+import { inNewPage, noAxeViolations } from "./page.mjs";
 import { artefacts, launch, root, startStack } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const centreCount = readFileSync(join(root, "data", "centres.csv"), "utf8").trim().split("\n").length - 1;
 let browser, stack;
 before(async () => { browser = await launch(); stack = await startStack(); });
@@ -18,25 +17,7 @@ after(async () => { await stack?.stop(); await browser?.close(); });
 const viewports = { desktop: { width: 1280, height: 900 }, phone: { width: 360, height: 740 } };
 const shot = (page, name) => page.screenshot({ path: join(artefacts, `${name}.png`), fullPage: true });
 
-async function noAxeViolations(page, label) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `${label}: axe-core violations`);
-}
-
-async function withPage(options, body) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  try {
-    await body(page);
-    assert.deepEqual(errors, [], "no script errors");
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (options, body) => inNewPage(browser, options, body);
 
 const resultIds = (page) => page.$$eval("#centre-results [role=option]", (os) => os.map((o) => o.id.replace("result-", "")));
 

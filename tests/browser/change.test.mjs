@@ -4,13 +4,10 @@
 // forms post, intake answers with a page). axe-core checks the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { artefacts, launch, startStack } from "./stack.mjs";
+import { noAxeViolations } from "./page.mjs";
+import { artefacts, launch, queryRows, startStack } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -19,13 +16,6 @@ const texts = {
   en: { saved: "Your application is up to date", changed: "Application changed", withdrawn: "Application withdrawn", notFound: "No application found" },
   ms: { saved: "Permohonan anda dikemas kini", changed: "Permohonan diubah", withdrawn: "Permohonan ditarik balik", notFound: "Permohonan tidak dijumpai" },
 };
-
-async function noAxeViolations(page, label) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `${label}: axe-core violations`);
-}
 
 /** Applies through the API as the form's script does; resolves to the reference. */
 async function apply(stack, idNumber, lang) {
@@ -40,12 +30,10 @@ async function apply(stack, idNumber, lang) {
 
 const birthDate = (id) => `19${id.slice(0, 2)}-${id.slice(2, 4)}-${id.slice(4, 6)}`;
 
-/** The centre and whether the application stands, read with python's sqlite3. */
+/** The application's centre, or "" once it no longer stands. */
 function stored(db, reference) {
-  const out = execFileSync("python3", ["-c",
-    "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute('select centre_id from applications where reference = ?', (sys.argv[2],)).fetchone();" +
-    " print(r[0] if r else '')", db, reference]);
-  return out.toString().trim();
+  const [row] = queryRows(db, "select centre_id from applications where reference = ?", [reference]);
+  return row ? row[0] : "";
 }
 
 /** Fills the change form (the form, without a reference): every answer again, as a person would. */

@@ -4,13 +4,10 @@
 // identity number gets "not found" and changes nothing. axe-core checks the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { artefacts, launch, publishAllocation, root, startStack } from "./stack.mjs";
+import { noAxeViolations } from "./page.mjs";
+import { artefacts, launch, publishAllocation, queryRows, root, startStack } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -20,29 +17,16 @@ const texts = {
   ms: { declined: "Temujanji dibatalkan", rejoined: "anda kembali dalam senarai menunggu", notFound: "Permohonan tidak dijumpai" },
 };
 
-/** Holders of an appointment: [reference, id number], read with python's sqlite3. */
-function holders(db) {
-  const out = execFileSync("python3", ["-c",
-    "import json,sqlite3,sys; print(json.dumps(sqlite3.connect(sys.argv[1]).execute(" +
-    "'select a.reference, p.id_number from allocations a join applications p on p.reference = a.reference " +
-    "where a.status = \"allocated\" order by a.reference limit 4').fetchall()))", db]);
-  return JSON.parse(out.toString());
-}
+/** Holders of an appointment: [reference, id number]. */
+const holders = (db) => queryRows(db,
+  "select a.reference, p.id_number from allocations a join applications p on p.reference = a.reference " +
+  "where a.status = 'allocated' order by a.reference limit 4");
 
-/** The allocation status and whether the person rejoined, read with python's sqlite3. */
+/** The allocation status and whether the person rejoined (`allocated 0`). */
 function status(db, reference) {
-  const out = execFileSync("python3", ["-c",
-    "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); s=c.execute('select status from allocations where reference = ?', (sys.argv[2],)).fetchone()[0];" +
-    " r=c.execute('select count(*) from declines where reference = ? and rejoined_at is not null', (sys.argv[2],)).fetchone()[0]; print(s, r)",
-    db, reference]);
-  return out.toString().trim();
-}
-
-async function noAxeViolations(page, label) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `${label}: axe-core violations`);
+  const [[state]] = queryRows(db, "select status from allocations where reference = ?", [reference]);
+  const [[rejoined]] = queryRows(db, "select count(*) from declines where reference = ? and rejoined_at is not null", [reference]);
+  return `${state} ${rejoined}`;
 }
 
 test("give back an appointment, with and without JavaScript, in both languages", async () => {

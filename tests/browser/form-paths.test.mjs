@@ -3,11 +3,9 @@
 // about what is kept, a repeated submission, and a day removed by a new centre.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { inNewPage, noAxeViolations } from "./page.mjs";
 import { launch, startStack, storedReferences } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let browser;
 let stack;
 before(async () => {
@@ -50,13 +48,6 @@ function person() {
   return { mykad: `6001${serial}-01-4444`, digits: `6001${serial}014444`, birth: `1960-01-${serial}` };
 }
 
-async function noAxeViolations(page, label) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `${label}: axe-core violations`);
-}
-
 async function fill(page, who) {
   await page.selectOption("#centre", "SGR-0001");
   await page.selectOption("#week1", "2028-01-11");
@@ -72,18 +63,7 @@ async function fill(page, who) {
 const draft = (page) => page.evaluate(() =>
   Object.keys(localStorage).filter((k) => k.startsWith("temujanji-draft")).map((k) => localStorage.getItem(k)).join());
 
-async function withPage(options, body) {
-  const context = await browser.newContext({ bypassCSP: true, ...options });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  try {
-    await body(page, context);
-    assert.deepEqual(errors, [], "no script errors");
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (options, body) => inNewPage(browser, { bypassCSP: true, ...options }, body);
 
 for (const lang of ["en", "ms"]) {
   const t = say[lang];

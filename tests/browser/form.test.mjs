@@ -3,22 +3,13 @@
 // axe-core checks the pages; screenshots of each step go to test-artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
+import { noAxeViolations } from "./page.mjs";
 import { artefacts, holdWriteLock, launch, startStack, storedReferences } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function noAxeViolations(page, label) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `${label}: axe-core violations`);
-}
 
 const shot = (page, name) => page.screenshot({ path: join(artefacts, `${name}.png`), fullPage: true });
 

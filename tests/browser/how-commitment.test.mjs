@@ -3,12 +3,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { noAxeViolations } from "./page.mjs";
 import { artefacts, launch, root, startStack } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const commitment = "sha256:6ae9e4d22c4670b9140fc378214b3274fb3f64d16058717f974515000680b24c";
 let browser;
 before(async () => { browser = await launch(); });
@@ -36,10 +35,7 @@ test("the how-it-works page shows the commitment in English and Malay, on a phon
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${lang}: the page fits a 360px screen (${overflow}px too wide)`);
       await page.screenshot({ path: join(artefacts, `how-commitment-${lang}.png`), fullPage: true });
-      await page.addScriptTag({ content: axeSource });
-      const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-      const found = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-      assert.deepEqual(found, [], `${lang}: axe-core violations`);
+      await noAxeViolations(page, lang);
     }
   } finally {
     await context.close();

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, publishAllocation, root, startStack } from "./stack.mjs";
+import { bin, root, startStackWithResults } from "./stack.mjs";
 
 const data = join(root, "data");
 
@@ -49,14 +49,7 @@ test("every baked page type passes the Nu HTML Checker in both languages", () =>
 
 test("intake's answer and result pages pass the Nu HTML Checker", async () => {
   // Results published from a real allocation, for intake's result page.
-  const first = await startStack();
-  let allocatedReference, allocatedBirth;
-  try {
-    [allocatedReference, allocatedBirth] = publishAllocation(first);
-  } finally {
-    await first.stop();
-  }
-  const stack = await startStack(["--results", first.site]);
+  const { stack, reference: allocatedReference, birthDate: allocatedBirth } = await startStackWithResults();
   const dir = mkdtempSync(join(tmpdir(), "temujanji-answers-"));
   const files = [];
   const post = async (name, path, body, status) => {

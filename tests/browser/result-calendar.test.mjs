@@ -4,21 +4,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { artefacts, launch, publishAllocation, startStack } from "./stack.mjs";
+import { artefacts, launch, startStackWithResults } from "./stack.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 test("without JavaScript, an appointment's page downloads its calendar file", async () => {
-  const first = await startStack();
-  let reference, birthDate;
-  try {
-    [reference, birthDate] = publishAllocation(first);
-  } finally {
-    await first.stop();
-  }
-  const stack = await startStack(["--results", first.site]);
+  const { stack, reference, birthDate } = await startStackWithResults();
   const context = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true });
   const page = await context.newPage();
   try {

@@ -4,14 +4,12 @@
 // reference filled from the SMS link's fragment, without axe-core violations.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { artefacts, bin, launch, root, startStack } from "./stack.mjs";
+import { axeViolations } from "./page.mjs";
+import { artefacts, launch, publishAllocation, queryRows, root, startStack } from "./stack.mjs";
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
@@ -35,28 +33,15 @@ function smallCampaign() {
   return data;
 }
 
-/** Rows of reference, birth date, centre, date and waiting-list position, read with python's sqlite3. */
-function allocations(db) {
-  const out = execFileSync("python3", ["-c",
-    "import json,sqlite3,sys; print(json.dumps([list(r) for r in sqlite3.connect(sys.argv[1]).execute(" +
-    "'select a.reference, p.birth_date, a.centre_id, a.appointment_date, a.waitlist_position from allocations a " +
-    "join applications p on p.reference = a.reference order by a.priority')]))", db]);
-  return JSON.parse(out.toString());
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
+/** Rows of reference, birth date, centre, date and waiting-list position. */
+const allocations = (db) => queryRows(db,
+  "select a.reference, p.birth_date, a.centre_id, a.appointment_date, a.waitlist_position from allocations a " +
+  "join applications p on p.reference = a.reference order by a.priority");
 
 test("a result is looked up from the published files in English and Malay", async () => {
   const data = smallCampaign();
   const stack = await startStack([], data);
-  const store = ["--database-url", `sqlite:${stack.db}`, "--data", data];
-  execFileSync(bin("synth"), [...store, "--count", "60", "--seed", "7"], { stdio: "ignore" });
-  execFileSync(bin("allocator"), ["run", ...store, "--pretend-now", "2028-01-01T09:00:00+08:00", "--seed", "browser"], { stdio: "ignore" });
-  execFileSync(bin("allocator"), ["publish", ...store, "--out", stack.site, "--kdf-iterations", "1000"], { stdio: "ignore" });
+  publishAllocation(stack, data, 60, 7);
   const rows = allocations(stack.db);
   const allocated = rows.find((r) => r[3] !== null);
   const waitlisted = rows.find((r) => r[4] !== null);

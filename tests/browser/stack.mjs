@@ -58,12 +58,17 @@ export function launch() {
   });
 }
 
-/** Rows stored for an identity number, read with python's sqlite3 (no npm driver needed). */
-export function storedReferences(db, idNumber) {
+/** The rows of `sql` (with `params`) in the database `db`, as arrays, read with python's sqlite3 (no npm driver needed). */
+export function queryRows(db, sql, params = []) {
   const out = execFileSync("python3", ["-c",
-    "import sqlite3,sys; print(','.join(r[0] for r in sqlite3.connect(sys.argv[1]).execute(" +
-    "'select reference from applications where id_number = ?', (sys.argv[2],))))", db, idNumber]);
-  return out.toString().trim().split(",").filter(Boolean);
+    "import json,sqlite3,sys; print(json.dumps([list(r) for r in " +
+    "sqlite3.connect(sys.argv[1]).execute(sys.argv[2], json.loads(sys.argv[3]))]))", db, sql, JSON.stringify(params)]);
+  return JSON.parse(out.toString());
+}
+
+/** References stored for an identity number. */
+export function storedReferences(db, idNumber) {
+  return queryRows(db, "select reference from applications where id_number = ?", [idNumber]).map(([reference]) => reference);
 }
 
 /** Holds SQLite's write lock from another process for `seconds`; resolves once held. */
@@ -76,17 +81,31 @@ export function holdWriteLock(db, seconds) {
 }
 
 /**
- * Applicants made up by synth, allocated by a real run and published beside
- * the stack's site; resolves to [reference, birth date] of one with an appointment.
+ * `count` applicants made up by synth from `seed`, allocated by a real run and
+ * published beside the stack's site; resolves to [reference, birth date] of
+ * one with an appointment.
  */
-export function publishAllocation(stack, data = join(root, "data"), count = 40) {
+export function publishAllocation(stack, data = join(root, "data"), count = 40, seed = 3) {
   const store = ["--database-url", `sqlite:${stack.db}`, "--data", data];
-  execFileSync(bin("synth"), [...store, "--count", String(count), "--seed", "3"], { stdio: "ignore" });
+  execFileSync(bin("synth"), [...store, "--count", String(count), "--seed", String(seed)], { stdio: "ignore" });
   execFileSync(bin("allocator"), ["run", ...store, "--pretend-now", "2028-01-01T09:00:00+08:00", "--seed", "browser"], { stdio: "ignore" });
   execFileSync(bin("allocator"), ["publish", ...store, "--out", stack.site, "--kdf-iterations", "1000"], { stdio: "ignore" });
-  const out = execFileSync("python3", ["-c",
-    "import json,sqlite3,sys; print(json.dumps(list(sqlite3.connect(sys.argv[1]).execute(" +
-    "'select a.reference, p.birth_date from allocations a join applications p on p.reference = a.reference " +
-    "where a.appointment_date is not null limit 1').fetchone())))", stack.db]);
-  return JSON.parse(out.toString());
+  return queryRows(stack.db,
+    "select a.reference, p.birth_date from allocations a join applications p on p.reference = a.reference " +
+    "where a.appointment_date is not null limit 1")[0];
+}
+
+/**
+ * A stack serving the results of another's published allocation; resolves
+ * to { stack, reference, birthDate } of one with an appointment.
+ */
+export async function startStackWithResults() {
+  const first = await startStack();
+  let reference, birthDate;
+  try {
+    [reference, birthDate] = publishAllocation(first);
+  } finally {
+    await first.stop();
+  }
+  return { stack: await startStack(["--results", first.site]), reference, birthDate };
 }
