@@ -85,26 +85,32 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
 
     let clock = Instant::now();
     let progress = stage("reading applications");
-    let inputs = store.read_allocation_inputs().await.context("cannot read the applications")?;
+    let store::AllocationInputs { rows, digest } =
+        store.read_allocation_inputs().await.context("cannot read the applications")?;
     progress.finish_and_clear();
-    let rows = &inputs.rows;
     let read_seconds = clock.elapsed().as_secs_f64();
     tracing::info!(applications = rows.len(), seconds = format!("{read_seconds:.2}"), "read");
 
     let clock = Instant::now();
     let progress = stage("allocating");
-    let applicants = to_applicants(rows, catalogue)?;
+    let applicants = to_applicants(&rows, catalogue)?;
     let mut decisions = rule::allocate(catalogue, &applicants, &options.seed);
+    drop(applicants);
     // The inputs arrive in reference order; results in the same order let
     // the store write them in key order without sorting two million strings.
     decisions.sort_unstable_by_key(|d| d.applicant);
     let days: Vec<_> = campaign.days().collect();
     let windows = campaign.windows();
+    let applicant_count = rows.len() as u64;
     let mut allocated = 0u64;
+    // One decision per applicant, now in the inputs' order: each input's
+    // strings move into its result instead of being copied.
     let results: Vec<AllocationRow> = decisions
         .iter()
-        .map(|d| {
-            let row = &rows[d.applicant];
+        .zip(rows)
+        .enumerate()
+        .map(|(index, (d, row))| {
+            debug_assert_eq!(d.applicant, index, "one decision per applicant");
             let (appointment, waitlist_position) = match d.outcome {
                 Outcome::Allocated { day, window, met } => {
                     allocated += 1;
@@ -114,10 +120,10 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
                 Outcome::Waitlisted { position } => (None, Some(u64::from(position))),
             };
             AllocationRow {
-                reference: row.reference.clone(),
+                reference: row.reference,
                 priority: u64::from(d.priority),
                 lottery: d.lottery,
-                centre_id: row.centre_id.clone(),
+                centre_id: row.centre_id,
                 appointment,
                 waitlist_position,
                 declined: false,
@@ -128,10 +134,9 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
     let allocate_seconds = clock.elapsed().as_secs_f64();
     progress.finish_and_clear();
     tracing::info!(seconds = format!("{allocate_seconds:.2}"), "allocated");
-    let applicant_count = rows.len() as u64;
-    let input_fingerprint = input_fingerprint(data, &inputs.digest)?;
-    // Free the inputs before the write, which needs memory of its own.
-    drop((decisions, applicants, inputs));
+    let input_fingerprint = input_fingerprint(data, &digest)?;
+    // Free the decisions before the write, which needs memory of its own.
+    drop(decisions);
     let run_id = hex::encode(&Sha256::digest(format!("{}\u{1f}{input_fingerprint}", options.seed))[..8]);
     let clock = Instant::now();
     let mut record = RunRecord {
