@@ -103,14 +103,20 @@ pub async fn run(store: &Store, catalogue: &Catalogue, data: &Path, options: &Ru
     let windows = campaign.windows();
     let applicant_count = rows.len() as u64;
     let mut allocated = 0u64;
-    // One decision per applicant, now in the inputs' order: each input's
-    // strings move into its result instead of being copied.
+    // Each input's strings move into its result instead of being copied,
+    // pairing the sorted decisions with the inputs: only right if there is
+    // exactly one decision per applicant, which is checked, not assumed.
+    if decisions.len() != rows.len() || decisions.iter().enumerate().any(|(index, d)| d.applicant != index) {
+        bail!(
+            "the rule gave {} decisions for {} applicants, not one each: nothing stored",
+            decisions.len(),
+            rows.len()
+        );
+    }
     let results: Vec<AllocationRow> = decisions
         .iter()
         .zip(rows)
-        .enumerate()
-        .map(|(index, (d, row))| {
-            debug_assert_eq!(d.applicant, index, "one decision per applicant");
+        .map(|(d, row)| {
             let (appointment, waitlist_position) = match d.outcome {
                 Outcome::Allocated { day, window, met } => {
                     allocated += 1;

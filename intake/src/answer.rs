@@ -21,8 +21,6 @@ use crate::writer::Unavailable;
 pub struct PageSettings {
     /// URL of the stylesheet for answer pages.
     pub stylesheet: String,
-    /// URL of the form, `{lang}` replaced by `en` or `ms`.
-    pub form_url: String,
     /// Retry-After is drawn between this and twice this many seconds, so
     /// refused clients do not all come back in the same second.
     pub retry_after_secs: u64,
@@ -34,11 +32,12 @@ pub struct PageSettings {
 }
 
 impl PageSettings {
-    /// Settings for `catalogue`, with the texts that never change rendered
-    /// once at start-up rather than on every request.
+    /// Settings for `catalogue` and the form at `form_url` (`{lang}` stands
+    /// for `en` or `ms`), with the texts that never change rendered once at
+    /// start-up rather than on every request.
     pub fn new(catalogue: &Catalogue, stylesheet: String, form_url: String, retry_after_secs: u64) -> PageSettings {
         let texts = Lang::ALL.map(|lang| LangTexts::new(catalogue, &form_url, lang));
-        let mut settings = PageSettings { stylesheet, form_url, retry_after_secs, texts, busy: Vec::new() };
+        let mut settings = PageSettings { stylesheet, retry_after_secs, texts, busy: Vec::new() };
         let busy = ApiError::Unavailable(Unavailable::QueueFull);
         settings.busy = Lang::ALL
             .into_iter()
@@ -53,6 +52,11 @@ impl PageSettings {
     fn texts(&self, lang: Lang) -> &LangTexts {
         let index = Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0);
         &self.texts[index]
+    }
+
+    /// The form in `lang`.
+    pub fn form_url(&self, lang: Lang) -> &str {
+        &self.texts(lang).form_url
     }
 }
 
@@ -331,7 +335,7 @@ impl Answer<'_> {
             paragraphs,
             back_hint,
             change,
-            form_url: &self.texts().form_url,
+            form_url: self.settings.form_url(self.lang),
             back_to_form: m.text("common.back_to_form"),
             helpline: m.render("common.helpline", &[("helpline", &self.catalogue.campaign().helpline().to_string())]),
         };

@@ -24,6 +24,7 @@ use result_files::lookup::LookupError;
 use result_files::{ResultRecord, Secret, Status};
 use tokio::sync::Semaphore;
 
+use crate::answer::PageSettings;
 use crate::calendar::{self, Appointment};
 use crate::language::requested_language;
 use crate::paths;
@@ -89,7 +90,7 @@ async fn look_up(
     let page = |lang| ResultAnswer {
         lang,
         catalogue: &state.catalogue,
-        form_url: &state.settings.form_url,
+        settings: &state.settings,
         host: host.split(':').next().unwrap_or(host),
         now: state.clock.now(),
     };
@@ -164,7 +165,7 @@ struct CalendarLink {
 struct ResultAnswer<'a> {
     lang: Lang,
     catalogue: &'a Catalogue,
-    form_url: &'a str,
+    settings: &'a PageSettings,
     /// The site's host name, for the calendar event's UID.
     host: &'a str,
     now: time::OffsetDateTime,
@@ -201,7 +202,7 @@ impl ResultAnswer<'_> {
             paragraphs,
             rows,
             calendar,
-            page_url: format!("{}result/", self.form_url.replace("{lang}", self.lang.code())),
+            page_url: format!("{}result/", self.settings.form_url(self.lang)),
             helpline: m.render("common.helpline", &[("helpline", &campaign.helpline().to_string())]),
         }
         .render();
